@@ -1,0 +1,74 @@
+package policy
+
+import "github.com/coder/websocket"
+
+// AppRules decide application close codes (3000-4999). Rules are consulted
+// in order: Codes, then Ranges, then Func, then Default.
+type AppRules struct {
+	// Codes maps single codes to an outcome. Consulted first.
+	Codes map[websocket.StatusCode]Outcome
+	// Ranges map inclusive code ranges to an outcome; the first match wins.
+	// Consulted second.
+	Ranges []CodeRange
+	// Func decides codes the maps do not cover; ok false falls through to
+	// Default. It gets the close reason as sent by the peer (unvalidated,
+	// at most 123 bytes). Consulted third; called on the connection's
+	// supervisor goroutine and must not block.
+	Func func(code websocket.StatusCode, reason string) (o Outcome, ok bool)
+	// Default is the outcome for codes nothing else covers. Defaults to Stop.
+	Default Outcome
+}
+
+// CodeRange maps the close codes From through To, inclusive, to an Outcome.
+type CodeRange struct {
+	From, To websocket.StatusCode
+	Outcome  Outcome
+}
+
+// Decide returns the outcome for the application code.
+func (r AppRules) Decide(code websocket.StatusCode, reason string) Outcome {
+	if o, ok := r.Codes[code]; ok {
+		return o
+	}
+	for _, cr := range r.Ranges {
+		if code >= cr.From && code <= cr.To {
+			return cr.Outcome
+		}
+	}
+	if r.Func != nil {
+		if o, ok := r.Func(code, reason); ok {
+			return o
+		}
+	}
+	return r.Default
+}
+
+// Centrifugo returns the rules of Centrifugo and the centrifuge library:
+// reconnect on 3000-3499 and 4000-4499, stop on 3500-3999 and 4500-4999
+// (centrifugal/centrifuge disconnect.go). Each call returns a fresh value.
+func Centrifugo() AppRules {
+	return AppRules{Ranges: []CodeRange{
+		{From: 3000, To: 3499, Outcome: Retry},
+		{From: 3500, To: 3999, Outcome: Stop},
+		{From: 4000, To: 4499, Outcome: Retry},
+		{From: 4500, To: 4999, Outcome: Stop},
+	}}
+}
+
+// GraphQLWS returns the rules of the graphql-ws client (the
+// graphql-transport-ws protocol): stop on 4004 Bad Response, 4005 Internal
+// Client Error, 4400 Bad Request, 4401 Unauthorized, 4406 Subprotocol Not
+// Acceptable, 4409 Subscriber Already Exists, 4429 Too Many Initialisation
+// Requests and 4500 Internal Server Error; retry on every other application
+// code, including 4403 Forbidden, 4408 Connection Initialisation Timeout
+// and 4499 Terminated, which graphql-ws retries on purpose. Each call
+// returns a fresh value.
+func GraphQLWS() AppRules {
+	return AppRules{
+		Codes: map[websocket.StatusCode]Outcome{
+			4004: Stop, 4005: Stop, 4400: Stop, 4401: Stop,
+			4406: Stop, 4409: Stop, 4429: Stop, 4500: Stop,
+		},
+		Default: Retry,
+	}
+}

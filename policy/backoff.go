@@ -1,0 +1,67 @@
+package policy
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Exponential is the default backoff. The first delay after a Reset is drawn
+// from [0, Initial) (full jitter); each later delay is the next interval of
+// an exponential curve, capped at Max, then randomised by ±Jitter. Because
+// the jitter comes after the cap, delays at the cap stay spread over
+// [Max*(1-Jitter), Max*(1+Jitter)) rather than collapsing onto Max.
+//
+// It never returns backoff.Stop: giving up is the policy's MaxAttempts and
+// MaxOutage. Exponential implements backoff.BackOff and, like every
+// backoff.BackOff, is not safe for concurrent use.
+type Exponential struct {
+	curve  *backoff.ExponentialBackOff // the un-randomised, capped curve
+	cfg    Backoff
+	rand   func() float64
+	primed bool // false until the first draw after a Reset
+}
+
+var _ backoff.BackOff = (*Exponential)(nil)
+
+// NewExponential returns an Exponential for cfg (zero fields take their
+// defaults). rand returns uniform numbers in [0, 1); nil means
+// math/rand/v2.Float64.
+func NewExponential(cfg Backoff, rand func() float64) *Exponential {
+	cfg = cfg.withDefaults()
+	curve := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(cfg.Initial),
+		backoff.WithMultiplier(cfg.Multiplier),
+		backoff.WithMaxInterval(cfg.Max),
+		backoff.WithRandomizationFactor(0),
+		// v4 gives up after 15 minutes by default; a connection must not.
+		backoff.WithMaxElapsedTime(0),
+	)
+	return &Exponential{curve: curve, cfg: cfg, rand: rand}
+}
+
+// NextBackOff returns the next delay.
+func (e *Exponential) NextBackOff() time.Duration {
+	r := e.draw()
+	if !e.primed {
+		e.primed = true
+		return time.Duration(r * float64(e.cfg.Initial))
+	}
+	interval := e.curve.NextBackOff()
+	j := max(e.cfg.Jitter, 0)
+	return time.Duration(float64(interval) * (1 - j + 2*j*r))
+}
+
+// Reset starts the curve over; the next delay is full-jittered again.
+func (e *Exponential) Reset() {
+	e.curve.Reset()
+	e.primed = false
+}
+
+func (e *Exponential) draw() float64 {
+	if e.rand != nil {
+		return e.rand()
+	}
+	return rand.Float64()
+}

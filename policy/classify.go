@@ -1,0 +1,129 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/coder/websocket"
+)
+
+// DefaultClassifier is the built-in classification, documented in the
+// package overview. It reads types only (close codes, HTTP status, error
+// types), never error text. A custom Policy.Classifier may call it for the
+// cases it does not handle.
+func DefaultClassifier(p Policy, err error, resp *http.Response) Decision {
+	p = p.withDefaults()
+	switch {
+	case errors.Is(err, context.Canceled):
+		return Decision{Category: Terminal, Outcome: Stop, Label: "canceled"}
+	case isPermanent(err):
+		return Decision{Category: Terminal, Outcome: Stop, Label: "permanent"}
+	case resp != nil && resp.StatusCode != http.StatusSwitchingProtocols:
+		return p.classifyHandshake(resp)
+	case resp != nil:
+		// 101 and an error: bad Sec-WebSocket-Accept, subprotocol or
+		// extension. The server is not speaking the protocol we asked for.
+		return Decision{Category: Terminal, Outcome: Stop, Status: resp.StatusCode, Label: "handshake_protocol"}
+	}
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return p.classifyClose(ce.Code, ce.Reason)
+	}
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		// A message over our read limit: coder/websocket sent 1009.
+		return p.classifyClose(websocket.StatusMessageTooBig, "")
+	}
+	return classifyNetwork(err)
+}
+
+func isPermanent(err error) bool {
+	var pe *backoff.PermanentError
+	return errors.As(err, &pe)
+}
+
+// classifyClose applies the close-code table of the package documentation.
+func (p Policy) classifyClose(code websocket.StatusCode, reason string) Decision {
+	d := Decision{Category: Retryable, Outcome: Retry, Code: code}
+	switch code {
+	case websocket.StatusNormalClosure:
+		if !p.RetryNormalClosure {
+			d.Category, d.Outcome = Terminal, Stop
+		}
+	case websocket.StatusGoingAway, websocket.StatusNoStatusRcvd,
+		websocket.StatusAbnormalClosure, websocket.StatusInternalError,
+		websocket.StatusBadGateway:
+	case websocket.StatusServiceRestart:
+		d.Spread = max(p.RestartSpread, 0)
+	case websocket.StatusTryAgainLater:
+		d.MinDelay = max(p.TryAgainLaterDelay, 0)
+		d.Spread = p.floorSpread(d.MinDelay)
+	case websocket.StatusProtocolError, websocket.StatusUnsupportedData,
+		websocket.StatusInvalidFramePayloadData, websocket.StatusPolicyViolation,
+		websocket.StatusMessageTooBig, websocket.StatusMandatoryExtension,
+		websocket.StatusTLSHandshake:
+		d.Category, d.Outcome = Terminal, Stop
+	default:
+		if isAppCode(code) {
+			return Decision{Category: AppDefined, Outcome: p.App.Decide(code, reason), Code: code, Label: "close_app"}
+		}
+		// Not valid on the wire (0-999, 1004, 1016-2999, 5000+): coder/websocket
+		// rejects it as a protocol error, so it is an abnormal closure.
+		d.Code, d.Label = websocket.StatusAbnormalClosure, "close_invalid"
+		return d
+	}
+	d.Label = closeLabels[code-1000]
+	return d
+}
+
+var closeLabels = func() (l [16]string) {
+	for i := range l {
+		l[i] = "close_" + strconv.Itoa(1000+i)
+	}
+	return l
+}()
+
+// classifyHandshake classifies a non-101 answer to the upgrade request.
+func (p Policy) classifyHandshake(resp *http.Response) Decision {
+	s := resp.StatusCode
+	d := Decision{Category: Terminal, Outcome: Stop, Status: s, Label: handshakeLabel(s)}
+	switch {
+	case s == http.StatusRequestTimeout, s == http.StatusTooEarly,
+		s == http.StatusTooManyRequests, s >= 500 && s <= 599:
+		d.Category, d.Outcome = Retryable, Retry
+		d.MinDelay = p.retryAfter(resp)
+		d.Spread = p.floorSpread(d.MinDelay)
+	case s >= 300 && s <= 399:
+		d.Location = redactLocation(resp)
+	}
+	return d
+}
+
+func handshakeLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "handshake_invalid"
+	}
+	return "handshake_" + strconv.Itoa(status)
+}
+
+// floorSpread is the random extra wait over a server-imposed floor.
+func (p Policy) floorSpread(floor time.Duration) time.Duration {
+	if floor <= 0 || p.FloorJitter <= 0 {
+		return 0
+	}
+	return time.Duration(p.FloorJitter * float64(floor))
+}
+
+// redactLocation returns the Location of a redirect without userinfo,
+// query or fragment; "" when there is none or it does not parse.
+func redactLocation(resp *http.Response) string {
+	u, err := resp.Location()
+	if err != nil {
+		return ""
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
+}

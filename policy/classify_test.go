@@ -1,0 +1,182 @@
+package policy_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/policy"
+)
+
+// closeErr wraps a CloseError the way coder/websocket's Read does.
+func closeErr(code websocket.StatusCode, reason string) error {
+	ce := websocket.CloseError{Code: code, Reason: reason}
+	return fmt.Errorf("failed to get reader: %w", fmt.Errorf("received close frame: %w", ce))
+}
+
+func retry(code websocket.StatusCode) policy.Decision {
+	return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Code: code, Label: fmt.Sprintf("close_%d", code)}
+}
+
+func stop(code websocket.StatusCode) policy.Decision {
+	return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Code: code, Label: fmt.Sprintf("close_%d", code)}
+}
+
+func app(code websocket.StatusCode, o policy.Outcome) policy.Decision {
+	return policy.Decision{Category: policy.AppDefined, Outcome: o, Code: code, Label: "close_app"}
+}
+
+func invalid() policy.Decision {
+	return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Code: 1006, Label: "close_invalid"}
+}
+
+func TestClassifyCloseCodes(t *testing.T) {
+	t.Parallel()
+	with := func(d policy.Decision, minDelay, spread time.Duration) policy.Decision {
+		d.MinDelay, d.Spread = minDelay, spread
+		return d
+	}
+	tests := []struct {
+		name string
+		code websocket.StatusCode
+		want policy.Decision
+	}{
+		{"1000 normal closure stops", 1000, stop(1000)},
+		{"1001 going away", 1001, retry(1001)},
+		{"1002 protocol error", 1002, stop(1002)},
+		{"1003 unsupported data", 1003, stop(1003)},
+		{"1004 reserved is invalid", 1004, invalid()},
+		{"1005 no status", 1005, retry(1005)},
+		{"1006 abnormal", 1006, retry(1006)},
+		{"1007 invalid payload", 1007, stop(1007)},
+		{"1008 policy violation", 1008, stop(1008)},
+		{"1009 message too big", 1009, stop(1009)},
+		{"1010 mandatory extension", 1010, stop(1010)},
+		{"1011 internal error", 1011, retry(1011)},
+		{"1012 service restart spreads", 1012, with(retry(1012), 0, 5*time.Second)},
+		{"1013 try again later has a floor", 1013, with(retry(1013), 5*time.Second, time.Second)},
+		{"1014 bad gateway", 1014, retry(1014)},
+		{"1015 TLS", 1015, stop(1015)},
+		{"3000 app low edge", 3000, app(3000, policy.Stop)},
+		{"3499 app", 3499, app(3499, policy.Stop)},
+		{"3500 app", 3500, app(3500, policy.Stop)},
+		{"3999 app", 3999, app(3999, policy.Stop)},
+		{"4000 app", 4000, app(4000, policy.Stop)},
+		{"4499 app", 4499, app(4499, policy.Stop)},
+		{"4500 app", 4500, app(4500, policy.Stop)},
+		{"4999 app high edge", 4999, app(4999, policy.Stop)},
+		{"999 invalid", 999, invalid()},
+		{"1016 invalid", 1016, invalid()},
+		{"2999 invalid", 2999, invalid()},
+		{"5000 invalid", 5000, invalid()},
+		{"0 invalid", 0, invalid()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := policy.Policy{}.Classify(closeErr(tt.code, "r"), nil)
+			if got != tt.want {
+				t.Fatalf("Classify(close %d) = %+v, want %+v", tt.code, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassifyNormalClosureRetry(t *testing.T) {
+	t.Parallel()
+	p := policy.Policy{RetryNormalClosure: true}
+	if got, want := p.Classify(closeErr(1000, ""), nil), retry(1000); got != want {
+		t.Fatalf("Classify(1000) with RetryNormalClosure = %+v, want %+v", got, want)
+	}
+}
+
+func TestClassifyDisabledFloors(t *testing.T) {
+	t.Parallel()
+	p := policy.Policy{TryAgainLaterDelay: -1, RestartSpread: -1}
+	for _, code := range []websocket.StatusCode{1012, 1013} {
+		if got, want := p.Classify(closeErr(code, ""), nil), retry(code); got != want {
+			t.Errorf("Classify(%d) with floors off = %+v, want %+v", code, got, want)
+		}
+	}
+}
+
+func TestAppRules(t *testing.T) {
+	t.Parallel()
+	rules := policy.AppRules{
+		Codes:  map[websocket.StatusCode]policy.Outcome{4001: policy.Retry},
+		Ranges: []policy.CodeRange{{From: 4000, To: 4099, Outcome: policy.Stop}, {From: 4000, To: 4199, Outcome: policy.Retry}},
+		Func: func(code websocket.StatusCode, reason string) (policy.Outcome, bool) {
+			if reason == "again" {
+				return policy.Retry, true
+			}
+			return policy.Stop, false
+		},
+		Default: policy.Stop,
+	}
+	tests := []struct {
+		name   string
+		code   websocket.StatusCode
+		reason string
+		want   policy.Outcome
+	}{
+		{"map beats ranges", 4001, "", policy.Retry},
+		{"first range wins", 4050, "", policy.Stop},
+		{"second range", 4150, "", policy.Retry},
+		{"func decides", 4300, "again", policy.Retry},
+		{"func passes to default", 4300, "other", policy.Stop},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := policy.Policy{App: rules}.Classify(closeErr(tt.code, tt.reason), nil)
+			if want := app(tt.code, tt.want); got != want {
+				t.Fatalf("Classify(%d, %q) = %+v, want %+v", tt.code, tt.reason, got, want)
+			}
+		})
+	}
+}
+
+func TestPresets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		rules policy.AppRules
+		code  websocket.StatusCode
+		want  policy.Outcome
+	}{
+		{"centrifugo 3000 retry", policy.Centrifugo(), 3000, policy.Retry},
+		{"centrifugo 3499 retry", policy.Centrifugo(), 3499, policy.Retry},
+		{"centrifugo 3500 stop", policy.Centrifugo(), 3500, policy.Stop},
+		{"centrifugo 3999 stop", policy.Centrifugo(), 3999, policy.Stop},
+		{"centrifugo 4000 retry", policy.Centrifugo(), 4000, policy.Retry},
+		{"centrifugo 4499 retry", policy.Centrifugo(), 4499, policy.Retry},
+		{"centrifugo 4500 stop", policy.Centrifugo(), 4500, policy.Stop},
+		{"centrifugo 4999 stop", policy.Centrifugo(), 4999, policy.Stop},
+		{"graphql-ws 4004 bad response stop", policy.GraphQLWS(), 4004, policy.Stop},
+		{"graphql-ws 4005 internal client error stop", policy.GraphQLWS(), 4005, policy.Stop},
+		{"graphql-ws 4400 bad request stop", policy.GraphQLWS(), 4400, policy.Stop},
+		{"graphql-ws 4401 unauthorized stop", policy.GraphQLWS(), 4401, policy.Stop},
+		{"graphql-ws 4403 forbidden retry", policy.GraphQLWS(), 4403, policy.Retry},
+		{"graphql-ws 4406 subprotocol stop", policy.GraphQLWS(), 4406, policy.Stop},
+		{"graphql-ws 4408 init timeout retry", policy.GraphQLWS(), 4408, policy.Retry},
+		{"graphql-ws 4409 subscriber exists stop", policy.GraphQLWS(), 4409, policy.Stop},
+		{"graphql-ws 4429 too many inits stop", policy.GraphQLWS(), 4429, policy.Stop},
+		{"graphql-ws 4499 terminated retry", policy.GraphQLWS(), 4499, policy.Retry},
+		{"graphql-ws 4500 internal server error stop", policy.GraphQLWS(), 4500, policy.Stop},
+		{"graphql-ws 4504 ack timeout retry", policy.GraphQLWS(), 4504, policy.Retry},
+		{"graphql-ws 3000 retry", policy.GraphQLWS(), 3000, policy.Retry},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if err := (policy.Policy{App: tt.rules}).Validate(); err != nil {
+				t.Fatalf("preset does not validate: %v", err)
+			}
+			if got := tt.rules.Decide(tt.code, ""); got != tt.want {
+				t.Fatalf("Decide(%d) = %v, want %v", tt.code, got, tt.want)
+			}
+		})
+	}
+}

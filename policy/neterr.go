@@ -1,0 +1,104 @@
+package policy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"syscall"
+
+	"github.com/coder/websocket"
+)
+
+// ErrUnsupportedScheme reports a URL whose scheme is not ws, wss, http or
+// https. coder/websocket reports this case as untyped text, so callers that
+// check URLs (reconnect.Dial does) wrap this error for Classify to stop on.
+var ErrUnsupportedScheme = errors.New("policy: unsupported URL scheme")
+
+// classifyNetwork classifies an error that carries no close code and no
+// handshake response: a failed dial, or a connection that ended without a
+// valid close frame.
+func classifyNetwork(err error) Decision {
+	stop := func(label string) Decision { return Decision{Category: Terminal, Outcome: Stop, Label: label} }
+	retry := func(label string) Decision { return Decision{Category: Retryable, Outcome: Retry, Label: label} }
+	abnormal := Decision{Category: Retryable, Outcome: Retry, Code: websocket.StatusAbnormalClosure, Label: "close_1006"}
+
+	var dnsErr *net.DNSError
+	var urlErr *url.Error
+	switch {
+	case err == nil:
+		// Ended without saying why: as good as a drop.
+		return abnormal
+	case isTLSFailure(err):
+		d := stop("tls")
+		d.Code = websocket.StatusTLSHandshake
+		return d
+	case errors.Is(err, ErrUnsupportedScheme):
+		return stop("dial_scheme")
+	case errors.As(err, &urlErr) && urlErr.Op == "parse":
+		return stop("dial_url")
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound && !dnsErr.IsTemporary && !dnsErr.IsTimeout {
+			return stop("dial_dns_not_found")
+		}
+		return retry("dial_dns")
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return retry("dial_refused")
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETDOWN), errors.Is(err, syscall.EHOSTDOWN):
+		return retry("dial_unreachable")
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		// A per-attempt timeout. The caller's own context ending is the
+		// caller's to detect: Classify cannot tell whose deadline it was.
+		return retry("timeout")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed):
+		return abnormal
+	}
+	// Anything else without a close code (an invalid close payload, a
+	// malformed frame) ended the connection without a valid close frame.
+	return abnormal
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// isTLSFailure reports certificate and TLS handshake failures, which do not
+// heal by retrying.
+func isTLSFailure(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		record   tls.RecordHeaderError
+		alert    tls.AlertError
+	)
+	return errors.As(err, &verify) || errors.As(err, &unknown) ||
+		errors.As(err, &hostname) || errors.As(err, &invalid) ||
+		errors.As(err, &record) || errors.As(err, &alert)
+}
+
+// CheckURL reports a URL that websocket.Dial cannot use: one that does not
+// parse (a *url.Error) or whose scheme is not ws, wss, http or https (wraps
+// ErrUnsupportedScheme). Classify stops on both. coder/websocket reports a
+// bad scheme as untyped text, which Classify would take for an abnormal
+// closure; check URLs with CheckURL before dialing.
+func CheckURL(rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("failed to parse url: %w", err)
+	}
+	switch u.Scheme {
+	case "ws", "wss", "http", "https":
+		return nil
+	}
+	return fmt.Errorf("failed to dial %q URL: %w", u.Scheme, ErrUnsupportedScheme)
+}

@@ -1,0 +1,197 @@
+package policy
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Policy decides what happens after a connection ends or an attempt fails.
+//
+// Policy is plain data. The zero value is ready to use and equals Default();
+// every field documents its default. A Policy is read-only once in use and
+// safe to share between connections; the backoff it makes is not, so each
+// connection asks BackOff for its own.
+type Policy struct {
+	// RetryNormalClosure makes a 1000 close retryable. Defaults to false:
+	// 1000 means "done" in the RFC, but proxies and servers close with 1000
+	// on idle timeouts and restarts; set this when yours do.
+	RetryNormalClosure bool
+
+	// App decides application close codes 3000-4999. The zero value stops
+	// on every application code. See Centrifugo and GraphQLWS for presets.
+	App AppRules
+
+	// TryAgainLaterDelay is the minimum wait after a 1013 Try Again Later
+	// close. Defaults to 5 s; negative means no floor.
+	TryAgainLaterDelay time.Duration
+
+	// RestartSpread is the random extra wait after a 1012 Service Restart
+	// close, which every client of the server receives at the same moment.
+	// Defaults to 5 s; negative means none.
+	RestartSpread time.Duration
+
+	// MaxRetryAfter caps the delay a server may ask for with Retry-After.
+	// Defaults to 5 min.
+	MaxRetryAfter time.Duration
+
+	// FloorJitter is the fraction of a server-imposed minimum delay
+	// (Retry-After, the 1013 floor) added as random extra wait, so that
+	// clients told the same delay spread out. Defaults to 0.2; negative
+	// means none.
+	FloorJitter float64
+
+	// Backoff shapes the default backoff curve. Ignored when NewBackOff is set.
+	Backoff Backoff
+
+	// NewBackOff returns a fresh backoff for one connection. It is called
+	// once per connection; the result is used by that connection's
+	// supervisor only. Defaults to NewExponential(p.Backoff, p.Rand).
+	// A backoff that returns backoff.Stop makes the connection give up.
+	NewBackOff func() backoff.BackOff
+
+	// MaxAttempts is the number of failed attempts in one outage after
+	// which the connection gives up. Defaults to 0: unlimited.
+	MaxAttempts int
+
+	// MaxOutage is how long one outage may last before the connection gives
+	// up; it gives up as soon as the next wait would end past it.
+	// Defaults to 0: unlimited.
+	MaxOutage time.Duration
+
+	// Classifier replaces the built-in classification. Defaults to
+	// DefaultClassifier, which a custom Classifier may call for the cases
+	// it does not handle. It is called on the connection's supervisor
+	// goroutine and must not block.
+	Classifier func(p Policy, err error, resp *http.Response) Decision
+
+	// Now returns the current time, used to turn a Retry-After date into a
+	// delay. Defaults to time.Now.
+	Now func() time.Time
+
+	// Rand returns a uniform random number in [0, 1) for jitter and spread.
+	// It must be safe for concurrent use. Defaults to math/rand/v2.Float64.
+	Rand func() float64
+}
+
+// Backoff shapes the default exponential backoff curve. The zero value
+// gives the defaults.
+type Backoff struct {
+	// Initial is the first interval of the curve. The first wait after a
+	// connection drops is drawn from [0, Initial) (full jitter), so a fleet
+	// that dropped together does not return together. Defaults to 500 ms.
+	Initial time.Duration
+	// Multiplier grows the interval after each failed attempt.
+	// Defaults to 1.5.
+	Multiplier float64
+	// Max caps the interval before jitter is applied, so delays at the cap
+	// are spread over [Max*(1-Jitter), Max*(1+Jitter)) instead of all
+	// landing on Max. Defaults to 30 s.
+	Max time.Duration
+	// Jitter is the randomization factor applied to every interval after
+	// the first. Defaults to 0.5; negative means none.
+	Jitter float64
+}
+
+// Default values, exported so that code can refer to them.
+const (
+	DefaultTryAgainLaterDelay = 5 * time.Second
+	DefaultRestartSpread      = 5 * time.Second
+	DefaultMaxRetryAfter      = 5 * time.Minute
+	DefaultFloorJitter        = 0.2
+	DefaultInitial            = 500 * time.Millisecond
+	DefaultMultiplier         = 1.5
+	DefaultMax                = 30 * time.Second
+	DefaultJitter             = 0.5
+)
+
+// Default returns the default policy with every default spelled out.
+func Default() Policy {
+	return Policy{}.withDefaults()
+}
+
+// withDefaults returns a copy with zero fields set to their defaults.
+func (p Policy) withDefaults() Policy {
+	if p.TryAgainLaterDelay == 0 {
+		p.TryAgainLaterDelay = DefaultTryAgainLaterDelay
+	}
+	if p.RestartSpread == 0 {
+		p.RestartSpread = DefaultRestartSpread
+	}
+	if p.MaxRetryAfter == 0 {
+		p.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if p.FloorJitter == 0 {
+		p.FloorJitter = DefaultFloorJitter
+	}
+	p.Backoff = p.Backoff.withDefaults()
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Rand == nil {
+		p.Rand = rand.Float64
+	}
+	return p
+}
+
+func (b Backoff) withDefaults() Backoff {
+	if b.Initial == 0 {
+		b.Initial = DefaultInitial
+	}
+	if b.Multiplier == 0 {
+		b.Multiplier = DefaultMultiplier
+	}
+	if b.Max == 0 {
+		b.Max = DefaultMax
+	}
+	if b.Jitter == 0 {
+		b.Jitter = DefaultJitter
+	}
+	return b
+}
+
+// Classify classifies the end of a connection or a failed attempt. err is
+// what a failed Read, Write, Ping or Dial returned; resp is the
+// *http.Response that websocket.Dial returned with a failed dial, nil for
+// anything else. It calls p.Classifier when set, else DefaultClassifier.
+func (p Policy) Classify(err error, resp *http.Response) Decision {
+	if p.Classifier != nil {
+		return p.Classifier(p, err, resp)
+	}
+	return DefaultClassifier(p, err, resp)
+}
+
+// BackOff returns a fresh backoff for one connection: p.NewBackOff() when
+// set, else NewExponential(p.Backoff, p.Rand).
+func (p Policy) BackOff() backoff.BackOff {
+	if p.NewBackOff != nil {
+		return p.NewBackOff()
+	}
+	p = p.withDefaults()
+	return NewExponential(p.Backoff, p.Rand)
+}
+
+// Delay returns the wait before the next attempt: the backoff's next value
+// or the decision's floor plus its random spread, whichever is longer.
+func (p Policy) Delay(d Decision, next time.Duration) time.Duration {
+	floor := d.MinDelay
+	if d.Spread > 0 {
+		r := p.Rand
+		if r == nil {
+			r = rand.Float64
+		}
+		floor += time.Duration(r() * float64(d.Spread))
+	}
+	return max(next, floor, 0)
+}
+
+// GiveUp reports whether an outage that has seen attempts failed attempts
+// and lasted outage should end instead of waiting wait for another attempt.
+func (p Policy) GiveUp(attempts int, outage, wait time.Duration) bool {
+	if p.MaxAttempts > 0 && attempts >= p.MaxAttempts {
+		return true
+	}
+	return p.MaxOutage > 0 && outage+wait > p.MaxOutage
+}
