@@ -1,0 +1,104 @@
+package reconnect
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/wsreconnect/wsreconnect/policy"
+)
+
+// Sentinel errors. An *Error matches ErrTerminal, ErrGaveUp or
+// net.ErrClosed with errors.Is, according to its Kind.
+var (
+	// ErrNotConnected is returned by Write in SendFail mode while there is
+	// no connection.
+	ErrNotConnected = errors.New("reconnect: not connected")
+	// ErrBufferFull is returned by Write in SendBuffer mode when the send
+	// buffer is at its message or byte limit.
+	ErrBufferFull = errors.New("reconnect: send buffer full")
+	// ErrTerminal matches an *Error of KindTerminal.
+	ErrTerminal = errors.New("reconnect: terminal")
+	// ErrGaveUp matches an *Error of KindGaveUp.
+	ErrGaveUp = errors.New("reconnect: gave up")
+)
+
+// Kind says why a Conn ended.
+type Kind int
+
+const (
+	// KindTerminal: the policy classified an end or a failed attempt as Stop
+	// (a 1008 close, a 401 handshake, a bad certificate...).
+	KindTerminal Kind = iota
+	// KindGaveUp: a give-up limit was reached during an outage.
+	KindGaveUp
+	// KindClosed: Close or CloseNow was called. Err is net.ErrClosed.
+	KindClosed
+	// KindCanceled: the context given to Dial ended before the first
+	// connection was up. Err is the context's error.
+	KindCanceled
+)
+
+var kindNames = [...]string{"terminal", "gave up", "closed", "canceled"}
+
+// String returns "terminal", "gave up", "closed" or "canceled".
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Error is the final error of a Conn: returned by Dial when the first
+// connection cannot be made, and by Read, Write and Err once the Conn has
+// ended. It unwraps to the cause, so errors.Is(err, context.Canceled),
+// errors.As(err, &websocket.CloseError{}) and websocket.CloseStatus(err)
+// see through it.
+type Error struct {
+	Kind Kind
+	// Decision is the last classification; its Label names the cause.
+	Decision policy.Decision
+	// Attempts counts the failed attempts of the last outage.
+	Attempts int
+	// Err is the cause, with URL secrets removed from its text.
+	Err error
+}
+
+func (e *Error) Error() string {
+	s := "reconnect: " + e.Kind.String()
+	if e.Decision.Label != "" {
+		s += " (" + e.Decision.Label + ")"
+	}
+	if e.Attempts > 0 {
+		s += fmt.Sprintf(" after %d failed attempts", e.Attempts)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is matches ErrTerminal and ErrGaveUp by Kind.
+func (e *Error) Is(target error) bool {
+	return target == ErrTerminal && e.Kind == KindTerminal ||
+		target == ErrGaveUp && e.Kind == KindGaveUp ||
+		target == net.ErrClosed && e.Kind == KindClosed
+}
+
+// ErrorType returns a low-cardinality name for the cause, for
+// semconv.ErrorType: the decision's label, or the kind.
+func (e *Error) ErrorType() string {
+	if e.Decision.Label != "" {
+		return e.Decision.Label
+	}
+	return e.Kind.String()
+}
+
+// timeoutError reports an attempt or a ping that ran out of time.
+type timeoutError struct{ what string }
+
+func (e timeoutError) Error() string { return e.what + " timed out" }
+func (e timeoutError) Timeout() bool { return true }

@@ -1,0 +1,81 @@
+package reconnect
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/wsreconnect/wsreconnect/policy"
+)
+
+// Observer receives the lifecycle events of a Conn. OnEvent is called on
+// the Conn's supervisor goroutine, one event at a time and in order, never
+// under a lock and never on the Read or Write path. It may block, but while
+// it does the Conn neither reads nor reconnects: keep it fast.
+type Observer interface {
+	OnEvent(Event)
+}
+
+// ObserverFunc adapts a func to an Observer.
+type ObserverFunc func(Event)
+
+// OnEvent calls f(e).
+func (f ObserverFunc) OnEvent(e Event) { f(e) }
+
+// EventKind says what happened.
+type EventKind int
+
+const (
+	// EventAttempt: a dial attempt starts. Attempt is its number in the
+	// current outage (1-based).
+	EventAttempt EventKind = iota
+	// EventAttemptDone: an attempt ended. Err is nil on success; on failure
+	// Decision classifies it. Status is the HTTP status (101 on success, 0
+	// when no response came back); Duration covers dial and OnConnect.
+	EventAttemptDone
+	// EventConnected: the connection is up and OnConnect succeeded.
+	// Duration is the outage that ended, 0 for the first connection.
+	EventConnected
+	// EventDisconnected: an established connection ended. Decision
+	// classifies why, Err is the cause, Duration the connection's uptime.
+	EventDisconnected
+	// EventWaiting: the Conn waits Delay before attempt number Attempt;
+	// Decision is the reason.
+	EventWaiting
+	// EventGaveUp: a give-up limit (Policy.MaxAttempts, Policy.MaxOutage,
+	// or a backoff that returned backoff.Stop) ended the Conn. Duration is
+	// the outage so far.
+	EventGaveUp
+	// EventClosed: the Conn is finished; Err is its final error. Always the
+	// last event.
+	EventClosed
+)
+
+var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed"}
+
+// String returns a snake_case name: "attempt", "attempt_done", "connected",
+// "disconnected", "waiting", "gave_up" or "closed".
+func (k EventKind) String() string {
+	if k >= 0 && int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event is one lifecycle event. Which fields are set depends on Kind.
+type Event struct {
+	Kind EventKind
+	// Time is when the event happened, on the Conn's Clock.
+	Time time.Time
+	// Generation numbers connections from 1: events about the n-th
+	// connection, including the attempts and waits that lead to it, carry n.
+	Generation uint64
+	// Target is the dialed URL without userinfo, query or fragment.
+	Target   string
+	Attempt  int
+	Status   int
+	Duration time.Duration
+	Delay    time.Duration
+	Decision policy.Decision
+	// Err is the cause; URL secrets are removed from its text.
+	Err error
+}

@@ -1,0 +1,184 @@
+package reconnect
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/policy"
+)
+
+// Options configure a Conn. A nil *Options is valid and means the defaults;
+// Dial copies the Options, so the caller may reuse or change them after.
+// Zero fields take their defaults; where a negative value means "off", the
+// field says so.
+type Options struct {
+	// DialOptions are passed to every dial attempt, cloned each time
+	// (HTTPHeader and Subprotocols included), so a Dialer may change its
+	// copy. Defaults to nil, websocket.Dial's defaults.
+	DialOptions *websocket.DialOptions
+
+	// Dialer dials one attempt. It has websocket.Dial's signature and is
+	// the seam for fresh credentials on each attempt and for fault
+	// injection. Defaults to websocket.Dial.
+	Dialer func(ctx context.Context, url string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error)
+
+	// Policy classifies every end and failed attempt and shapes the waits.
+	// The zero value is policy.Default(). Policy.Now defaults to Clock.Now.
+	Policy policy.Policy
+
+	// DialTimeout bounds one attempt: the handshake and OnConnect.
+	// Defaults to 10 s.
+	DialTimeout time.Duration
+
+	// OnConnect runs on every new connection, after the handshake and
+	// before the connection counts as up or any buffered message is sent:
+	// the place to authenticate and resubscribe. It runs on the supervisor
+	// goroutine, may block up to DialTimeout and may read and write ws; its
+	// ctx ends when it returns or the Conn closes. An error fails the
+	// attempt and is classified like any other (return backoff.Permanent(err)
+	// to stop for good). Defaults to nil.
+	OnConnect func(ctx context.Context, ws *websocket.Conn) error
+
+	// MinUptime is how long a connection must stay up before the backoff,
+	// the attempt count and the outage clock start over. A server that
+	// accepts and then closes at once climbs the backoff curve instead of
+	// being hammered at the first delay. Defaults to 5 s.
+	MinUptime time.Duration
+
+	// PingInterval is the time between pings that check the peer is
+	// alive. A ping is skipped while a message waits for Read: pongs are
+	// only seen by a reader, and an application that does not read would
+	// otherwise be taken for a dead peer. Defaults to 30 s; negative
+	// disables the heartbeat.
+	PingInterval time.Duration
+
+	// PingTimeout is how long to wait for the pong. A missed pong ends the
+	// connection as a 1006 abnormal closure, and it reconnects.
+	// Defaults to 10 s.
+	PingTimeout time.Duration
+
+	// ReadLimit is the largest message Read accepts, in bytes; a larger one
+	// ends the connection as 1009, which stops by default. Defaults to
+	// 32768, coder/websocket's default; negative means no limit.
+	ReadLimit int64
+
+	// SendMode is what Write does while there is no connection.
+	// Defaults to SendBuffer.
+	SendMode SendMode
+
+	// BufferMessages and BufferBytes bound the send buffer in SendBuffer
+	// mode. Defaults to 1024 messages and 1 MiB.
+	BufferMessages int
+	BufferBytes    int
+
+	// Observer receives lifecycle events. Defaults to nil, none.
+	Observer Observer
+
+	// Clock is the time source. Defaults to SystemClock{}.
+	Clock Clock
+}
+
+// SendMode is what Write does while the Conn has no connection.
+type SendMode int
+
+const (
+	// SendBuffer queues the message in a bounded, ordered buffer that is
+	// flushed after the next OnConnect. Write returns ErrBufferFull when the
+	// buffer is full. Messages still queued when the Conn ends are handed
+	// back by Undelivered.
+	SendBuffer SendMode = iota
+	// SendFail returns ErrNotConnected at once.
+	SendFail
+	// SendBlock waits until a connection is up, the Conn ends or ctx ends.
+	SendBlock
+)
+
+// Defaults.
+const (
+	DefaultDialTimeout    = 10 * time.Second
+	DefaultMinUptime      = 5 * time.Second
+	DefaultPingInterval   = 30 * time.Second
+	DefaultPingTimeout    = 10 * time.Second
+	DefaultReadLimit      = 32768
+	DefaultBufferMessages = 1024
+	DefaultBufferBytes    = 1 << 20
+)
+
+// cloneWithDefaults copies o, fills in defaults and validates the result.
+func (o *Options) cloneWithDefaults() (Options, error) {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	if c.DialOptions != nil {
+		c.DialOptions = cloneDialOptions(c.DialOptions)
+	}
+	if c.Dialer == nil {
+		c.Dialer = websocket.Dial
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock{}
+	}
+	if c.Policy.Now == nil {
+		c.Policy.Now = c.Clock.Now
+	}
+	c.DialTimeout = orDefault(c.DialTimeout, DefaultDialTimeout)
+	c.MinUptime = orDefault(c.MinUptime, DefaultMinUptime)
+	c.PingInterval = orDefault(c.PingInterval, DefaultPingInterval)
+	c.PingTimeout = orDefault(c.PingTimeout, DefaultPingTimeout)
+	c.ReadLimit = orDefault(c.ReadLimit, DefaultReadLimit)
+	c.BufferMessages = orDefault(c.BufferMessages, DefaultBufferMessages)
+	c.BufferBytes = orDefault(c.BufferBytes, DefaultBufferBytes)
+	return c, nil
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.DialTimeout < 0:
+		return optionError("DialTimeout", o.DialTimeout)
+	case o.MinUptime < 0:
+		return optionError("MinUptime", o.MinUptime)
+	case o.PingTimeout < 0:
+		return optionError("PingTimeout", o.PingTimeout)
+	case o.BufferMessages < 0:
+		return optionError("BufferMessages", o.BufferMessages)
+	case o.BufferBytes < 0:
+		return optionError("BufferBytes", o.BufferBytes)
+	case o.SendMode < SendBuffer || o.SendMode > SendBlock:
+		return optionError("SendMode", int(o.SendMode))
+	}
+	if err := o.Policy.Validate(); err != nil {
+		return fmt.Errorf("reconnect: invalid Policy: %w", err)
+	}
+	return nil
+}
+
+func optionError(field string, v any) error {
+	return fmt.Errorf("reconnect: invalid option %s: %v", field, v)
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// cloneDialOptions copies d deeply enough that a Dialer may change the copy.
+func cloneDialOptions(d *websocket.DialOptions) *websocket.DialOptions {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	c.HTTPHeader = d.HTTPHeader.Clone()
+	c.Subprotocols = slices.Clone(d.Subprotocols)
+	return &c
+}

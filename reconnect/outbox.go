@@ -1,0 +1,83 @@
+package reconnect
+
+import (
+	"slices"
+
+	"github.com/coder/websocket"
+)
+
+// Message is one WebSocket message.
+type Message struct {
+	Type websocket.MessageType
+	Data []byte
+}
+
+// outbox is the bounded, ordered send buffer. It is guarded by Conn.mu.
+type outbox struct {
+	msgs          []queued
+	bytes         int
+	maxMsgs, maxB int
+	seq           uint64
+}
+
+// queued is a buffered message with an id, so that the flusher removes
+// the message it wrote even if a failed write was requeued meanwhile.
+type queued struct {
+	Message
+	id uint64
+}
+
+// push appends a copy of p, or reports that the buffer is full.
+func (o *outbox) push(typ websocket.MessageType, p []byte) bool {
+	if len(o.msgs)+1 > o.maxMsgs || o.bytes+len(p) > o.maxB {
+		return false
+	}
+	o.seq++
+	o.msgs = append(o.msgs, queued{Message{Type: typ, Data: append([]byte(nil), p...)}, o.seq})
+	o.bytes += len(p)
+	return true
+}
+
+// requeue puts back a message whose write failed, ahead of the rest. It
+// may exceed the limits by that one message: it was already accepted.
+func (o *outbox) requeue(m Message) {
+	o.seq++
+	o.msgs = append([]queued{{m, o.seq}}, o.msgs...)
+	o.bytes += len(m.Data)
+}
+
+func (o *outbox) peek() (queued, bool) {
+	if len(o.msgs) == 0 {
+		return queued{}, false
+	}
+	return o.msgs[0], true
+}
+
+// remove drops the message with the given id.
+func (o *outbox) remove(id uint64) {
+	for i, q := range o.msgs {
+		if q.id == id {
+			o.bytes -= len(q.Data)
+			if i == 0 { // the usual case: O(1)
+				o.msgs[0] = queued{}
+				o.msgs = o.msgs[1:]
+			} else {
+				o.msgs = slices.Delete(o.msgs, i, i+1)
+			}
+			return
+		}
+	}
+}
+
+// drain empties the buffer and returns what it held, in order.
+func (o *outbox) drain() []Message {
+	if len(o.msgs) == 0 {
+		return nil
+	}
+	m := make([]Message, len(o.msgs))
+	for i, q := range o.msgs {
+		m[i] = q.Message
+	}
+	o.msgs, o.bytes = nil, 0
+	return m
+}

@@ -1,0 +1,202 @@
+package reconnect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/policy"
+)
+
+var (
+	errClosed         = fmt.Errorf("reconnect: %w", net.ErrClosed)
+	errAttemptTimeout = timeoutError{"attempt"}
+	errNoConn         = errors.New("reconnect: Dialer returned no connection and no error")
+)
+
+// labelReconnect labels the end of a connection dropped by Reconnect.
+const labelReconnect = "reconnect"
+
+// loop is the state of one Conn's supervisor goroutine; only that
+// goroutine touches it.
+type loop struct {
+	c        *Conn
+	ctx      context.Context // the first-connect ctx, then c.ctx
+	dialCtx  context.Context // the ctx given to Dial
+	b        backoff.BackOff
+	gen      uint64    // connections made so far
+	attempts int       // failed attempts since the last healthy connection
+	since    time.Time // start of the outage, for Policy.MaxOutage
+	down     time.Time // when the last connection ended, for events
+	last     policy.Decision
+	err      error // the cause of last
+}
+
+// run is the supervisor: dial, serve, classify, wait, repeat. It is the
+// only goroutine a Conn keeps, and it reads from the connection.
+func (c *Conn) run(dialCtx context.Context, ready chan<- struct{}) {
+	first, cancel := context.WithCancel(c.ctx)
+	stop := context.AfterFunc(dialCtx, cancel)
+	now := c.now()
+	l := &loop{c: c, ctx: first, dialCtx: dialCtx, b: c.opts.Policy.BackOff(), since: now, down: now}
+	err := l.supervise(func() {
+		stop()
+		cancel()
+		l.ctx = c.ctx
+		close(ready)
+	})
+	stop()
+	cancel()
+	c.finish(err)
+}
+
+func (l *loop) supervise(connected func()) *Error {
+	for {
+		if ws := l.attempt(); ws != nil {
+			if connected != nil {
+				connected()
+				connected = nil
+			}
+			l.session(ws)
+		}
+		if e := l.stopError(); e != nil {
+			return e
+		}
+		if e := l.waitNext(); e != nil {
+			return e
+		}
+	}
+}
+
+// attempt dials once and runs OnConnect; on failure it classifies.
+func (l *loop) attempt() *websocket.Conn {
+	c := l.c
+	l.attempts++
+	c.emit(Event{Kind: EventAttempt, Generation: l.gen + 1, Attempt: l.attempts})
+	start := c.now()
+	ws, resp, err := c.dialOnce(l.ctx)
+	e := Event{Kind: EventAttemptDone, Generation: l.gen + 1, Attempt: l.attempts, Duration: c.now().Sub(start), Err: err}
+	if resp != nil {
+		e.Status = resp.StatusCode
+	}
+	if err != nil {
+		l.last, l.err = l.classify(err, resp), err
+		e.Decision = l.last
+	}
+	c.emit(e)
+	return ws
+}
+
+// dialOnce dials with the per-attempt timeout and runs OnConnect.
+func (c *Conn) dialOnce(parent context.Context) (*websocket.Conn, *http.Response, error) {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	t := c.opts.Clock.AfterFunc(c.opts.DialTimeout, func() { cancel(errAttemptTimeout) })
+	defer t.Stop()
+	ws, resp, err := c.opts.Dialer(ctx, c.url, cloneDialOptions(c.opts.DialOptions))
+	if err == nil && ws == nil {
+		err = errNoConn
+	}
+	if err == nil {
+		ws.SetReadLimit(max(c.opts.ReadLimit, -1))
+		if c.opts.OnConnect != nil {
+			if err = c.opts.OnConnect(ctx, ws); err != nil {
+				ws.CloseNow()
+				err = fmt.Errorf("failed to run OnConnect: %w", err)
+			}
+		}
+	}
+	if err != nil && context.Cause(ctx) == errAttemptTimeout {
+		err = fmt.Errorf("failed to connect within %v: %w", c.opts.DialTimeout, errAttemptTimeout)
+	}
+	if err != nil {
+		return nil, resp, c.scrub(err)
+	}
+	return ws, resp, nil
+}
+
+// session serves an established connection until it ends, then
+// classifies the end.
+func (l *loop) session(ws *websocket.Conn) {
+	c := l.c
+	l.gen++
+	up := c.now()
+	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: up.Sub(l.down)})
+	err := c.serve(ws, newHeartbeat(c.opts))
+	l.down = c.now()
+	uptime := l.down.Sub(up)
+	if uptime >= c.opts.MinUptime {
+		l.b.Reset()
+		l.attempts, l.since = 0, l.down
+	}
+	l.last, l.err = l.classifyEnd(ws, err), err
+	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err})
+}
+
+func (l *loop) classify(err error, resp *http.Response) policy.Decision {
+	if l.ctx.Err() != nil {
+		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: "canceled"}
+	}
+	return l.c.opts.Policy.Classify(err, resp)
+}
+
+func (l *loop) classifyEnd(ws *websocket.Conn, err error) policy.Decision {
+	c := l.c
+	c.mu.Lock()
+	requested := c.reconnect == ws
+	c.mu.Unlock()
+	if requested && l.ctx.Err() == nil {
+		return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: labelReconnect}
+	}
+	return l.classify(err, nil)
+}
+
+// stopError returns the final error if the Conn must stop now.
+func (l *loop) stopError() *Error {
+	switch {
+	case l.c.ctx.Err() != nil:
+		return &Error{Kind: KindClosed, Decision: l.last, Attempts: l.attempts, Err: errClosed}
+	case l.ctx.Err() != nil:
+		return &Error{Kind: KindCanceled, Decision: l.last, Attempts: l.attempts, Err: l.dialCtx.Err()}
+	case !l.last.Retry():
+		return &Error{Kind: KindTerminal, Decision: l.last, Attempts: l.attempts, Err: l.err}
+	}
+	return nil
+}
+
+// waitNext waits before the next attempt, or gives up.
+func (l *loop) waitNext() *Error {
+	c := l.c
+	if c.reset.Swap(false) {
+		l.b.Reset()
+		l.attempts, l.since = 0, c.now()
+	}
+	if l.last.Label == labelReconnect {
+		return nil
+	}
+	next := l.b.NextBackOff()
+	delay := c.opts.Policy.Delay(l.last, next)
+	outage := c.now().Sub(l.since)
+	if next == backoff.Stop || c.opts.Policy.GiveUp(l.attempts, outage, delay) {
+		c.emit(Event{Kind: EventGaveUp, Generation: l.gen + 1, Attempt: l.attempts, Duration: outage, Decision: l.last, Err: l.err})
+		return &Error{Kind: KindGaveUp, Decision: l.last, Attempts: l.attempts, Err: l.err}
+	}
+	t := c.opts.Clock.NewTimer(delay)
+	defer t.Stop()
+	// The timer is armed before the event, so a fake clock advanced on
+	// the event always finds it.
+	c.emit(Event{Kind: EventWaiting, Generation: l.gen + 1, Attempt: l.attempts + 1, Delay: delay, Decision: l.last, Err: l.err})
+	select {
+	case <-t.C():
+	case <-c.wake:
+	case <-l.ctx.Done():
+		return l.stopError()
+	}
+	return nil
+}
