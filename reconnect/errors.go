@@ -58,7 +58,8 @@ type Error struct {
 	Kind Kind
 	// Decision is the last classification; its Label names the cause.
 	Decision policy.Decision
-	// Attempts counts the failed attempts of the last outage.
+	// Attempts counts the dial attempts since the last connection that
+	// stayed up for MinUptime (or since Dial), the one that ended included.
 	Attempts int
 	// Err is the cause, with URL secrets removed from its text.
 	Err error
@@ -66,11 +67,14 @@ type Error struct {
 
 func (e *Error) Error() string {
 	s := "reconnect: " + e.Kind.String()
-	if e.Decision.Label != "" {
+	if e.Decision.Label != "" && e.Decision.Label != e.Kind.String() {
 		s += " (" + e.Decision.Label + ")"
 	}
-	if e.Attempts > 0 {
-		s += fmt.Sprintf(" after %d failed attempts", e.Attempts)
+	if e.Attempts > 0 && (e.Kind == KindTerminal || e.Kind == KindGaveUp) {
+		s += fmt.Sprintf(" after %d attempt", e.Attempts)
+		if e.Attempts > 1 {
+			s += "s"
+		}
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()

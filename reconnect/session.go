@@ -120,7 +120,7 @@ func (c *Conn) unregister(ws *websocket.Conn) {
 }
 
 // finish records the final error and ends the Conn.
-func (c *Conn) finish(err *Error) {
+func (c *Conn) finish(err *Error, gen uint64) {
 	c.mu.Lock()
 	c.setStateLocked(Closed)
 	c.final = err
@@ -128,7 +128,7 @@ func (c *Conn) finish(err *Error) {
 	c.mu.Unlock()
 	c.cancel()
 	c.helper.Wait()
-	c.emit(Event{Kind: EventClosed, Generation: 0, Err: err})
+	c.emit(Event{Kind: EventClosed, Generation: gen, Decision: err.Decision, Attempt: err.Attempts, Err: err})
 	close(c.done)
 }
 

@@ -23,6 +23,9 @@ var (
 // labelReconnect labels the end of a connection dropped by Reconnect.
 const labelReconnect = "reconnect"
 
+// labelClosed labels the end of a connection closed by Close or CloseNow.
+const labelClosed = "closed"
+
 // loop is the state of one Conn's supervisor goroutine; only that
 // goroutine touches it.
 type loop struct {
@@ -53,7 +56,7 @@ func (c *Conn) run(dialCtx context.Context, ready chan<- struct{}) {
 	})
 	stop()
 	cancel()
-	c.finish(err)
+	c.finish(err, l.gen)
 }
 
 func (l *loop) supervise(connected func()) *Error {
@@ -140,7 +143,10 @@ func (l *loop) session(ws *websocket.Conn) {
 }
 
 func (l *loop) classify(err error, resp *http.Response) policy.Decision {
-	if l.ctx.Err() != nil {
+	switch {
+	case l.c.ctx.Err() != nil:
+		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: labelClosed}
+	case l.ctx.Err() != nil:
 		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: "canceled"}
 	}
 	return l.c.opts.Policy.Classify(err, resp)
