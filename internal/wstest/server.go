@@ -1,0 +1,38 @@
+package wstest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/coder/websocket"
+)
+
+// Serve starts an httptest server whose handler also gets the 1-based
+// number of the request, and returns its ws:// URL and the request
+// counter. The server is closed when the test ends.
+func Serve(t testing.TB, h func(n int, w http.ResponseWriter, r *http.Request)) (string, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h(int(n.Add(1)), w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http"), &n
+}
+
+// Echo writes every message back until the connection ends.
+func Echo(ctx context.Context, ws *websocket.Conn) error {
+	for {
+		typ, p, err := ws.Read(ctx)
+		if err != nil {
+			return err
+		}
+		if err := ws.Write(ctx, typ, p); err != nil {
+			return err
+		}
+	}
+}
