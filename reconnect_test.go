@@ -1,7 +1,6 @@
 package wsreconnect_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"testing"
@@ -9,37 +8,10 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/wsreconnect/wsreconnect/internal/fakeclock"
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
-
-// dial connects with a fake clock that the recorder moves over every wait.
-func dial(t *testing.T, url string, o *reconnect.Options) (*reconnect.Conn, *wstest.Recorder, error) {
-	t.Helper()
-	clock := fakeclock.New(time.Unix(1_700_000_000, 0))
-	rec := wstest.NewRecorder(clock, true)
-	if o == nil {
-		o = &reconnect.Options{}
-	}
-	o.Clock, o.Observer = clock, rec
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := reconnect.Dial(ctx, url, o)
-	if c != nil {
-		t.Cleanup(func() { c.CloseNow() })
-	}
-	return c, rec, err
-}
-
-func read(t *testing.T, c *reconnect.Conn) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	_, p, err := c.Read(ctx)
-	return string(p), err
-}
 
 // closeThenEcho closes the first connection with code after one message,
 // and echoes on every later one.
@@ -81,18 +53,18 @@ func TestCloseCodes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			url, served := wstest.Serve(t, closeThenEcho(tt.code))
-			c, rec, err := dial(t, url, nil)
+			c, rec, err := wstest.Dial(t, url, nil, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, err := read(t, c); got != "first" {
+			if got, err := wstest.Read(t, c); got != "first" {
 				t.Fatalf("first read = %q, %v", got, err)
 			}
 			end := rec.Next(t, reconnect.EventDisconnected)
 			if end.Decision.Code != tt.code || end.Decision.Retry() != tt.retry {
 				t.Fatalf("decision = %v, want code %d retry %v", end.Decision, tt.code, tt.retry)
 			}
-			got, err := read(t, c)
+			got, err := wstest.Read(t, c)
 			if !tt.retry {
 				var re *reconnect.Error
 				if !errors.As(err, &re) || re.Kind != reconnect.KindTerminal || !errors.Is(err, reconnect.ErrTerminal) {
@@ -124,7 +96,7 @@ func TestHandshake401StopsAfterOneAttempt(t *testing.T) {
 	url, served := wstest.Serve(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "no", http.StatusUnauthorized)
 	})
-	c, rec, err := dial(t, url, nil)
+	c, rec, err := wstest.Dial(t, url, nil, true)
 	var re *reconnect.Error
 	if c != nil || !errors.As(err, &re) {
 		t.Fatalf("Dial = %v, %v; want an *Error", c, err)
@@ -151,7 +123,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		defer ws.CloseNow()
 		wstest.Echo(r.Context(), ws)
 	})
-	c, rec, err := dial(t, url, nil)
+	c, rec, err := wstest.Dial(t, url, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +157,7 @@ func TestTCPDropIsAbnormalClosureAndReconnects(t *testing.T) {
 		ws.Write(r.Context(), websocket.MessageText, []byte("back"))
 		wstest.Echo(r.Context(), ws)
 	})
-	c, rec, err := dial(t, url, nil)
+	c, rec, err := wstest.Dial(t, url, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +165,7 @@ func TestTCPDropIsAbnormalClosureAndReconnects(t *testing.T) {
 	if end.Decision.Code != 1006 || !end.Decision.Retry() {
 		t.Fatalf("decision = %v, want retry 1006", end.Decision)
 	}
-	if got, err := read(t, c); got != "back" {
+	if got, err := wstest.Read(t, c); got != "back" {
 		t.Fatalf("read after drop = %q, %v", got, err)
 	}
 }

@@ -34,21 +34,14 @@ func proxied(t *testing.T) (*reconnect.Conn, *toxy.Proxy, *fakeclock.Clock, *wst
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Stop)
-	clock := fakeclock.New(time.Unix(1_700_000_000, 0))
-	rec := wstest.NewRecorder(clock, false)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := reconnect.Dial(ctx, p.URL(url), &reconnect.Options{
-		Clock: clock, Observer: rec, PingInterval: 7 * time.Second, PingTimeout: 3 * time.Second,
-	})
+	c, rec, err := wstest.Dial(t, p.URL(url), &reconnect.Options{PingInterval: 7 * time.Second, PingTimeout: 3 * time.Second}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.CloseNow() })
-	if got, err := read(t, c); got != "1" {
+	if got, err := wstest.Read(t, c); got != "1" {
 		t.Fatalf("greeting = %q, %v", got, err)
 	}
-	return c, p, clock, rec
+	return c, p, rec.Clock, rec
 }
 
 // recoverFrom removes the fault once the drop is seen, lets the wait pass and
@@ -59,7 +52,7 @@ func recoverFrom(t *testing.T, c *reconnect.Conn, p *toxy.Proxy, clock *fakecloc
 	p.Reset()
 	wait := rec.Next(t, reconnect.EventWaiting)
 	clock.Advance(wait.Delay)
-	if got, err := read(t, c); got != "2" {
+	if got, err := wstest.Read(t, c); got != "2" {
 		t.Fatalf("greeting after the fault = %q, %v", got, err)
 	}
 	return end

@@ -1,0 +1,43 @@
+package wstest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/wsreconnect/wsreconnect/internal/fakeclock"
+	"github.com/wsreconnect/wsreconnect/reconnect"
+)
+
+// Epoch is where test clocks start.
+var Epoch = time.Unix(1_700_000_000, 0)
+
+// Dial connects to url with a fake clock and a Recorder (which moves the
+// clock over every wait when autoAdvance is set). The Conn is closed when
+// the test ends.
+func Dial(t testing.TB, url string, o *reconnect.Options, autoAdvance bool) (*reconnect.Conn, *Recorder, error) {
+	t.Helper()
+	clock := fakeclock.New(Epoch)
+	rec := NewRecorder(clock, autoAdvance)
+	if o == nil {
+		o = &reconnect.Options{}
+	}
+	o.Clock, o.Observer = clock, rec
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := reconnect.Dial(ctx, url, o)
+	if c != nil {
+		t.Cleanup(func() { c.CloseNow() })
+	}
+	return c, rec, err
+}
+
+// Read reads one message as a string, with a real-time guard against a
+// hang.
+func Read(t testing.TB, c *reconnect.Conn) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, p, err := c.Read(ctx)
+	return string(p), err
+}
