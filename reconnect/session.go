@@ -7,14 +7,18 @@ import (
 	"github.com/coder/websocket"
 )
 
-// serve reads from ws until it ends and returns why. The supervisor
+// serve reads from ws until it ends and returns why; up, if not nil, is
+// called once ws is the current connection. The supervisor
 // goroutine is the connection's one reader, so control frames are handled
 // even when nobody calls Read.
-func (c *Conn) serve(ws *websocket.Conn, hb *heartbeat) error {
+func (c *Conn) serve(ws *websocket.Conn, hb *heartbeat, up func()) error {
 	flushed := c.register(ws)
 	if flushed == nil {
 		ws.CloseNow() // Close came first
 		return errClosed
+	}
+	if up != nil {
+		up() // Dial returns now, with the state Connected
 	}
 	hb.start(ws)
 	err := c.readLoop(ws, hb)

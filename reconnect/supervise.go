@@ -23,6 +23,9 @@ var (
 // labelReconnect labels the end of a connection dropped by Reconnect.
 const labelReconnect = "reconnect"
 
+// labelOnConnect labels an OnConnect error the policy does not recognise.
+const labelOnConnect = "on_connect"
+
 // labelClosed labels the end of a connection closed by Close or CloseNow.
 const labelClosed = "closed"
 
@@ -62,11 +65,8 @@ func (c *Conn) run(dialCtx context.Context, ready chan<- struct{}) {
 func (l *loop) supervise(connected func()) *Error {
 	for {
 		if ws := l.attempt(); ws != nil {
-			if connected != nil {
-				connected()
-				connected = nil
-			}
-			l.session(ws)
+			l.session(ws, connected)
+			connected = nil
 		}
 		if e := l.stopError(); e != nil {
 			return e
@@ -89,7 +89,7 @@ func (l *loop) attempt() *websocket.Conn {
 		e.Status = resp.StatusCode
 	}
 	if err != nil {
-		l.last, l.err = l.classify(err, resp), err
+		l.last, l.err = l.classifyAttempt(err, resp), err
 		e.Decision = l.last
 	}
 	c.emit(e)
@@ -111,7 +111,7 @@ func (c *Conn) dialOnce(parent context.Context) (*websocket.Conn, *http.Response
 		if c.opts.OnConnect != nil {
 			if err = c.opts.OnConnect(ctx, ws); err != nil {
 				ws.CloseNow()
-				err = fmt.Errorf("failed to run OnConnect: %w", err)
+				err = &hookError{err}
 			}
 		}
 	}
@@ -126,14 +126,14 @@ func (c *Conn) dialOnce(parent context.Context) (*websocket.Conn, *http.Response
 
 // session serves an established connection until it ends, then
 // classifies the end.
-func (l *loop) session(ws *websocket.Conn) {
+func (l *loop) session(ws *websocket.Conn, up func()) {
 	c := l.c
 	l.gen++
-	up := c.now()
-	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: up.Sub(l.down)})
-	err := c.serve(ws, newHeartbeat(c.opts))
+	start := c.now()
+	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: start.Sub(l.down)})
+	err := c.serve(ws, newHeartbeat(c.opts), up)
 	l.down = c.now()
-	uptime := l.down.Sub(up)
+	uptime := l.down.Sub(start)
 	if uptime >= c.opts.MinUptime {
 		l.b.Reset()
 		l.attempts, l.since = 0, l.down
@@ -150,6 +150,22 @@ func (l *loop) classify(err error, resp *http.Response) policy.Decision {
 		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: "canceled"}
 	}
 	return l.c.opts.Policy.Classify(err, resp)
+}
+
+// classifyAttempt classifies a failed attempt. An OnConnect failure is not
+// a handshake failure, so the 101 response is left out; an error the policy
+// does not recognise is labelled on_connect rather than as a bare 1006.
+func (l *loop) classifyAttempt(err error, resp *http.Response) policy.Decision {
+	var h *hookError
+	if !errors.As(err, &h) {
+		return l.classify(err, resp)
+	}
+	d := l.classify(err, nil)
+	var ce websocket.CloseError
+	if d.Label == "close_1006" && !errors.As(err, &ce) {
+		d.Label = labelOnConnect
+	}
+	return d
 }
 
 func (l *loop) classifyEnd(ws *websocket.Conn, err error) policy.Decision {
@@ -179,10 +195,7 @@ func (l *loop) stopError() *Error {
 // waitNext waits before the next attempt, or gives up.
 func (l *loop) waitNext() *Error {
 	c := l.c
-	if c.reset.Swap(false) {
-		l.b.Reset()
-		l.attempts, l.since = 0, c.now()
-	}
+	l.applyReset()
 	if l.last.Label == labelReconnect {
 		return nil
 	}
@@ -201,8 +214,24 @@ func (l *loop) waitNext() *Error {
 	select {
 	case <-t.C():
 	case <-c.wake:
+		l.applyReset()
 	case <-l.ctx.Done():
 		return l.stopError()
 	}
 	return nil
 }
+
+// applyReset starts the backoff and the outage over if ResetBackoff was
+// called.
+func (l *loop) applyReset() {
+	if l.c.reset.Swap(false) {
+		l.b.Reset()
+		l.attempts, l.since = 0, l.c.now()
+	}
+}
+
+// hookError is an error returned by OnConnect.
+type hookError struct{ err error }
+
+func (e *hookError) Error() string { return "failed to run OnConnect: " + e.err.Error() }
+func (e *hookError) Unwrap() error { return e.err }
