@@ -38,14 +38,6 @@ func (o *outbox) push(typ websocket.MessageType, p []byte) bool {
 	return true
 }
 
-// requeue puts back a message whose write failed, ahead of the rest. It
-// may exceed the limits by that one message: it was already accepted.
-func (o *outbox) requeue(m Message) {
-	o.seq++
-	o.msgs = append([]queued{{m, o.seq}}, o.msgs...)
-	o.bytes += len(m.Data)
-}
-
 func (o *outbox) peek() (queued, bool) {
 	if len(o.msgs) == 0 {
 		return queued{}, false
