@@ -21,7 +21,7 @@ type outbox struct {
 }
 
 // queued is a buffered message with an id, so that the flusher removes
-// the message it wrote even if a failed write was requeued meanwhile.
+// exactly the message it wrote, whatever happened to the buffer meanwhile.
 type queued struct {
 	Message
 	id uint64
