@@ -20,7 +20,8 @@ type heartbeat struct {
 	interval, timeout time.Duration
 	clock             Clock
 
-	busy atomic.Bool // the reader is waiting for Read to take a message
+	busy atomic.Bool   // the reader is waiting for Read to take a message
+	seen atomic.Uint64 // messages read, so a late pong behind data is no death
 
 	mu      sync.Mutex
 	ws      *websocket.Conn
@@ -73,8 +74,14 @@ func (h *heartbeat) ping(ws *websocket.Conn) error {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	t := h.clock.AfterFunc(h.timeout, func() { cancel(errPingTimeout) })
+	before := h.seen.Load()
 	err := ws.Ping(ctx)
 	t.Stop()
+	if err != nil && context.Cause(ctx) == errPingTimeout && h.seen.Load() != before {
+		// Messages kept arriving: the peer is alive and the pong is
+		// queued behind them. Ping does not close the connection.
+		return nil
+	}
 	if err != nil && context.Cause(ctx) == errPingTimeout {
 		// A missed pong is an abnormal closure: the peer or the path is
 		// gone without a close frame. Ping does not close the

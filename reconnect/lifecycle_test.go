@@ -211,3 +211,45 @@ func TestDialContextBoundsFirstConnect(t *testing.T) {
 		t.Fatalf("decision = %v, want the last failure (503)", re.Decision)
 	}
 }
+
+func TestMessagesDuringAPingCountAsLife(t *testing.T) {
+	send := make(chan struct{})
+	url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		// Never reads, so never answers a ping, but talks when told.
+		for range send {
+			if ws.Write(context.Background(), websocket.MessageText, []byte("data")) != nil {
+				return
+			}
+		}
+	})
+	t.Cleanup(func() { close(send) })
+	c, rec, err := wstest.Dial(t, url, &reconnect.Options{PingInterval: 7 * time.Second, PingTimeout: 3 * time.Second}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if !rec.Clock.WaitTimer(ctx, 7*time.Second) {
+		t.Fatal("no ping timer")
+	}
+	rec.Clock.Advance(7 * time.Second)
+	if !rec.Clock.WaitTimer(ctx, 3*time.Second) {
+		t.Fatal("no pong timeout")
+	}
+	send <- struct{}{}
+	if got, err := wstest.Read(t, c); got != "data" {
+		t.Fatalf("read = %q, %v", got, err)
+	}
+	rec.Clock.Advance(3 * time.Second)
+	if !rec.Clock.WaitTimer(ctx, 7*time.Second) {
+		t.Fatal("heartbeat not re-armed after a late pong with data flowing")
+	}
+	if n := rec.Count(reconnect.EventDisconnected); n != 0 || c.State() != reconnect.Connected {
+		t.Fatalf("%d disconnects, state %v; want the connection kept", n, c.State())
+	}
+}

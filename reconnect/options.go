@@ -58,7 +58,8 @@ type Options struct {
 	PingInterval time.Duration
 
 	// PingTimeout is how long to wait for the pong. A missed pong ends the
-	// connection as a 1006 abnormal closure, and it reconnects.
+	// connection as a 1006 abnormal closure, and it reconnects, unless
+	// messages arrived meanwhile: any inbound message counts as life.
 	// Defaults to 10 s.
 	PingTimeout time.Duration
 

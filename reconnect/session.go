@@ -42,6 +42,7 @@ func (c *Conn) readLoop(ws *websocket.Conn, hb *heartbeat) error {
 		if err != nil {
 			return err
 		}
+		hb.seen.Add(1)
 		hb.busy.Store(true)
 		select {
 		case c.inbox <- Message{Type: typ, Data: p}:
