@@ -1,0 +1,184 @@
+package otelwrap
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/wsreconnect/wsreconnect/policy"
+	"github.com/wsreconnect/wsreconnect/reconnect"
+)
+
+// Attribute keys of this package. No semantic convention covers WebSocket
+// yet, so these are this package's own and may change before 1.0.
+const (
+	// CloseCodeKey is the close code behind a decision (int): the code the
+	// peer sent, 1006 for a drop without a valid close frame. Absent when
+	// no close code applies, as for a refused dial.
+	CloseCodeKey = attribute.Key("websocket.close.code")
+	// CloseReasonKey is the reason of a received close frame (string),
+	// sanitised and cut; only with WithCloseReason. Spans only.
+	CloseReasonKey = attribute.Key("websocket.close.reason")
+	// DisconnectCategoryKey is the policy category (string): "terminal",
+	// "retryable" or "application-defined".
+	DisconnectCategoryKey = attribute.Key("websocket.disconnect.category")
+	// DisconnectOutcomeKey is what the policy decided (string): "retry" or
+	// "stop".
+	DisconnectOutcomeKey = attribute.Key("websocket.disconnect.outcome")
+	// DisconnectLabelKey is the policy's low-cardinality name for the cause
+	// (string): "close_1012", "handshake_503", "dial_refused", "closed"...
+	DisconnectLabelKey = attribute.Key("websocket.disconnect.label")
+	// ReconnectAttemptKey is the number of a dial attempt within its outage
+	// (int, from 1).
+	ReconnectAttemptKey = attribute.Key("websocket.reconnect.attempt")
+	// BackoffDelayKey is the wait before the next attempt, in seconds
+	// (float64).
+	BackoffDelayKey = attribute.Key("websocket.backoff.delay")
+	// HandshakeStatusClassKey is the class of the handshake's HTTP status
+	// (string): "1xx" to "5xx". Metrics only; spans carry the exact
+	// http.response.status_code.
+	HandshakeStatusClassKey = attribute.Key("websocket.handshake.status_class")
+)
+
+// maxReason is the longest reason a close frame can carry.
+const maxReason = 123
+
+// Labels that reconnect gives to ends the application asked for; such a
+// connection end is not an error on the session span.
+const (
+	labelClosed    = "closed"
+	labelReconnect = "reconnect"
+)
+
+// targetAttrs returns the attributes of the dialed URL. reconnect already
+// removes userinfo, query and fragment; this removes them again so that no
+// Observer input can put a credential on a span.
+func targetAttrs(target string) []attribute.KeyValue {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	attrs := []attribute.KeyValue{semconv.URLFull(u.String())}
+	if u.Scheme != "" {
+		attrs = append(attrs, semconv.URLScheme(u.Scheme))
+	}
+	if h := u.Hostname(); h != "" {
+		attrs = append(attrs, semconv.ServerAddress(h))
+	}
+	if p := port(u); p > 0 {
+		attrs = append(attrs, semconv.ServerPort(p))
+	}
+	return attrs
+}
+
+// port returns the explicit port of u, else the scheme's default.
+func port(u *url.URL) int {
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		return p
+	}
+	switch u.Scheme {
+	case "ws", "http":
+		return 80
+	case "wss", "https":
+		return 443
+	}
+	return 0
+}
+
+// decisionAttrs returns the bounded attributes of d: code, category and
+// outcome.
+func decisionAttrs(d policy.Decision) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 4)
+	if d.Code != 0 {
+		attrs = append(attrs, CloseCodeKey.Int(int(d.Code)))
+	}
+	return append(attrs,
+		DisconnectCategoryKey.String(d.Category.String()),
+		DisconnectOutcomeKey.String(d.Outcome.String()))
+}
+
+// label returns d's label, or "_OTHER" for a classifier that set none.
+func label(d policy.Decision) string {
+	if d.Label == "" {
+		return semconv.ErrorTypeOther.Value.AsString()
+	}
+	return d.Label
+}
+
+// statusClass returns "1xx" to "5xx", or "" when there was no response.
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return ""
+	}
+	return strconv.Itoa(status/100) + "xx"
+}
+
+// endType names why a Conn ended, from its final *reconnect.Error.
+func endType(err error) string {
+	var re *reconnect.Error
+	if !errors.As(err, &re) {
+		return semconv.ErrorTypeOther.Value.AsString()
+	}
+	switch re.Kind {
+	case reconnect.KindGaveUp:
+		return "gave_up"
+	case reconnect.KindClosed:
+		return labelClosed
+	case reconnect.KindCanceled:
+		return "canceled"
+	}
+	return label(re.Decision)
+}
+
+// closeReason returns the reason of the close frame in err's chain.
+func closeReason(err error) (string, bool) {
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Reason == "" {
+		return "", false
+	}
+	return ce.Reason, true
+}
+
+// sanitize makes a close reason safe to record: valid UTF-8, no control
+// characters, at most n bytes, cut on a rune boundary.
+func sanitize(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// errorText returns err's message with the close reason it quotes
+// replaced: by the sanitised reason with WithCloseReason, else by
+// "[redacted]", so that the reason reaches no span unless asked for.
+func (o *observer) errorText(err error) string {
+	msg := err.Error()
+	reason, ok := closeReason(err)
+	if !ok {
+		return msg
+	}
+	repl := "[redacted]"
+	if o.reasonBytes > 0 {
+		repl = fmt.Sprintf("%q", sanitize(reason, o.reasonBytes))
+	}
+	// coder/websocket prints the reason with %q.
+	return strings.ReplaceAll(msg, fmt.Sprintf("%q", reason), repl)
+}
