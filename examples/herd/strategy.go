@@ -1,0 +1,86 @@
+package main
+
+import (
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/wsreconnect/wsreconnect/policy"
+)
+
+// strategy is one client reconnect behaviour under comparison.
+type strategy struct {
+	name   string
+	what   string
+	policy policy.Policy
+}
+
+// fixedDelay is the wait of the no-jitter strategy.
+const fixedDelay = 500 * time.Millisecond
+
+// strategies are compared in this order. The first two model clients that
+// do not use our policy's spreads: RestartSpread is off, so the wait is the
+// backoff's value alone, as with a hand-written backoff.Retry loop.
+var strategies = []strategy{
+	{
+		name: "fixed",
+		what: "no jitter: a constant 500 ms between attempts",
+		policy: policy.Policy{
+			RestartSpread: -1,
+			FloorJitter:   -1,
+			NewBackOff:    func() backoff.BackOff { return backoff.NewConstantBackOff(fixedDelay) },
+		},
+	},
+	{
+		name: "backoff-v4",
+		what: "backoff/v4 defaults: 500 ms ±50%, x1.5, max 60 s",
+		policy: policy.Policy{
+			RestartSpread: -1,
+			FloorJitter:   -1,
+			NewBackOff:    func() backoff.BackOff { return backoff.NewExponentialBackOff() },
+		},
+	},
+	{
+		name:   "ours",
+		what:   "policy.Default(): full jitter [0, 500 ms) first, 1012 spread 5 s",
+		policy: policy.Default(),
+	},
+}
+
+func findStrategies(name string) []strategy {
+	if name == "all" {
+		return strategies
+	}
+	for _, s := range strategies {
+		if s.name == name {
+			return []strategy{s}
+		}
+	}
+	return nil
+}
+
+// scenario is how the server goes away.
+type scenario struct {
+	name string
+	what string
+	// close1012 sends a 1012 close frame to every client; otherwise the
+	// server drops TCP without a close frame.
+	close1012 bool
+}
+
+var scenarios = []scenario{
+	{"1012", "server restarts announcing 1012 Service Restart", true},
+	{"drop", "server drops every TCP connection without a close frame", false},
+}
+
+func findScenarios(name string) []scenario {
+	if name == "both" {
+		return scenarios
+	}
+	for _, s := range scenarios {
+		if s.name == name {
+			return []scenario{s}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,15 @@
+// Package benchmarks measures reconnect.Conn against raw coder/websocket in
+// the same run. It holds only tests and benchmarks; see BENCHMARKS.md at the
+// repository root for the commands and the results.
+//
+// The echo and discard server runs in a separate process (the test binary
+// re-executed with WSBENCH_SERVER=1), so B/op and allocs/op are the
+// client's alone. Every benchmark has a raw and a wrapped sub-benchmark:
+//
+//	BenchmarkEcho/raw|wrapped            one 64 B text message in flight; p50/p99 round trip
+//	BenchmarkStream/64B|4KiB/raw|wrapped back-to-back writes, timed to the server's count
+//	BenchmarkDial/raw|wrapped            connect, handshake, close handshake
+//	BenchmarkRecover/wrapped             1012 from the server to the next message read
+//	BenchmarkDeadPeer/wrapped            blackholed connection to detection (toxiproxy)
+//	BenchmarkIdle/raw|wrapped            heap, stack and goroutines per idle connection
+package benchmarks
