@@ -36,8 +36,9 @@ const (
 	// DisconnectLabelKey is the policy's low-cardinality name for the cause
 	// (string): "close_1012", "handshake_503", "dial_refused", "closed"...
 	DisconnectLabelKey = attribute.Key("websocket.disconnect.label")
-	// ReconnectAttemptKey is the number of a dial attempt within its outage
-	// (int, from 1).
+	// ReconnectAttemptKey is the number of a dial attempt (int, from 1),
+	// counted as reconnect counts them: since the last connection that
+	// stayed up for Options.MinUptime, or since Dial.
 	ReconnectAttemptKey = attribute.Key("websocket.reconnect.attempt")
 	// BackoffDelayKey is the wait before the next attempt, in seconds
 	// (float64).

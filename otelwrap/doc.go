@@ -45,7 +45,8 @@
 //	error.type                       failed spans: the policy's label (handshake_503,
 //	                                 dial_refused...) or, for an outage, gave_up,
 //	                                 closed, canceled or the terminal label
-//	websocket.reconnect.attempt      websocket.connect: attempt number in its outage
+//	websocket.reconnect.attempt      websocket.connect: attempt number since the last
+//	                                 connection that stayed up MinUptime (or Dial)
 //	websocket.close.code             the close code of a decision, when there is one
 //	websocket.disconnect.category    terminal, retryable or application-defined
 //	websocket.disconnect.outcome     retry or stop
