@@ -93,7 +93,7 @@ func TestShowcase(t *testing.T) {
 	if p := rep.problems(); len(p) > 0 {
 		t.Errorf("problems: %q", p)
 	}
-	for _, want := range []string{"client  sent  acked", "close 1012", "HTTP 503", "1006, connection lost", "ping timeout", "close 4001", "spans:"} {
+	for _, want := range []string{"client  sent  acked", "close 1012", "HTTP 503", "1006, connection lost", "ping timeout", "close 4001", "websocket.reconnect x", "websocket.connect x"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}

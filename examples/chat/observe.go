@@ -3,20 +3,20 @@ package main
 import (
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/wsreconnect/wsreconnect/otelwrap"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
-// connectionSpans returns the Observer that turns a Conn's events into
-// websocket.reconnect and websocket.connect spans.
-//
-// SEAM: package otelwrap is not in the tree yet. Until it is, this returns
-// nil and the trace file holds only the demo's own spans (chat.run and one
-// chat.fault per fault). When it lands, this becomes:
-//
-//	return otelwrap.New(otelwrap.WithTracerProvider(tp))
+// connectionSpans returns the Observer that turns one Conn's events into
+// spans: websocket.reconnect per outage with a websocket.connect child per
+// dial attempt, and (WithSessionSpans) websocket.session per connection.
+// Each Conn needs its own.
 func connectionSpans(tp trace.TracerProvider) reconnect.Observer {
-	_ = tp
-	return nil
+	return otelwrap.New(
+		otelwrap.WithTracerProvider(tp),
+		otelwrap.WithSessionSpans(),
+		otelwrap.WithCloseReason(64),
+	)
 }
 
 // fanout returns an Observer that passes each event to every non-nil

@@ -147,11 +147,20 @@ func spanPath(sp sdktrace.ReadOnlySpan, byID map[trace.SpanID]sdktrace.ReadOnlyS
 	return path
 }
 
+// errorType names why a span failed: its error.type, else the
+// websocket.disconnect.label otelwrap sets on sessions, else the status.
 func errorType(sp sdktrace.ReadOnlySpan) string {
+	var label string
 	for _, kv := range sp.Attributes() {
-		if kv.Key == attribute.Key("error.type") {
+		switch kv.Key {
+		case attribute.Key("error.type"):
 			return kv.Value.String()
+		case attribute.Key("websocket.disconnect.label"):
+			label = kv.Value.String()
 		}
+	}
+	if label != "" {
+		return label
 	}
 	if d := sp.Status().Description; d != "" {
 		return d

@@ -65,6 +65,7 @@ func (t *timeline) run(ctx context.Context) []faultResult {
 		if sleep(ctx, time.Until(start.Add(scale(t.cfg.duration, f.at)))) != nil {
 			return results
 		}
+		t.out.line("", t.traffic())
 		t.out.line("", fmt.Sprintf("== fault %d/5: %s ==", i+1, f.say))
 		r := t.play(ctx, f)
 		results = append(results, r)
@@ -149,6 +150,17 @@ func (t *timeline) waitKicked(ctx context.Context, res faultResult, began time.T
 		}
 	}
 	return res
+}
+
+// traffic sums up the chat so far.
+func (t *timeline) traffic() string {
+	var sent, acked, received int
+	for _, c := range t.clients {
+		c.mu.Lock()
+		sent, acked, received = sent+c.st.Sent, acked+c.st.Acked, received+c.st.Received
+		c.mu.Unlock()
+	}
+	return fmt.Sprintf("chat so far: %d messages sent, %d acknowledged by the server, %d delivered to the other members", sent, acked, received)
 }
 
 // running returns the clients whose Conn has not ended.
