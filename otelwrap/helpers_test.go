@@ -93,7 +93,7 @@ func attrs(kvs []attribute.KeyValue) string {
 	slices.SortFunc(kvs, func(a, b attribute.KeyValue) int { return strings.Compare(string(a.Key), string(b.Key)) })
 	parts := make([]string, len(kvs))
 	for i, kv := range kvs {
-		parts[i] = fmt.Sprintf("%s=%s", kv.Key, kv.Value.Emit())
+		parts[i] = fmt.Sprintf("%s=%s", kv.Key, kv.Value.String())
 	}
 	return "{" + strings.Join(parts, " ") + "}"
 }

@@ -104,9 +104,9 @@ func (o *observer) attemptDone(e reconnect.Event) {
 		metricAttrs = append(metricAttrs, HandshakeStatusClassKey.String(statusClass(e.Status)))
 	}
 	if e.Err != nil {
-		failure := append(decisionAttrs(e.Decision), semconv.ErrorTypeKey.String(label(e.Decision)))
-		spanAttrs = append(spanAttrs, failure...)
-		metricAttrs = append(metricAttrs, failure...)
+		spanAttrs = append(spanAttrs, decisionAttrs(e.Decision)...)
+		metricAttrs = append(metricAttrs, decisionAttrs(e.Decision)...)
+		metricAttrs = append(metricAttrs, semconv.ErrorTypeKey.String(label(e.Decision)))
 	}
 	o.inst.attempts.Add(context.Background(), 1, metric.WithAttributes(metricAttrs...))
 	s := o.connect
@@ -116,7 +116,7 @@ func (o *observer) attemptDone(e reconnect.Event) {
 	o.connect = nil
 	s.SetAttributes(spanAttrs...)
 	if e.Err != nil {
-		o.fail(s, e.Time, e.Err, "")
+		o.fail(s, e.Time, label(e.Decision), e.Err)
 	}
 	s.End(trace.WithTimestamp(e.Time))
 }
@@ -145,7 +145,7 @@ func (o *observer) disconnected(e reconnect.Event) {
 		o.session = nil
 		s.SetAttributes(cause...)
 		if !benign(e) {
-			o.fail(s, e.Time, e.Err, label(e.Decision))
+			o.fail(s, e.Time, label(e.Decision), e.Err)
 		}
 		s.End(trace.WithTimestamp(e.Time))
 	}
@@ -169,8 +169,7 @@ func (o *observer) waiting(e reconnect.Event) {
 // closed ends whatever is still open: the Conn is finished.
 func (o *observer) closed(e reconnect.Event) {
 	if o.connect != nil {
-		o.connect.SetAttributes(semconv.ErrorTypeKey.String(endType(e.Err)))
-		o.fail(o.connect, e.Time, e.Err, "")
+		o.fail(o.connect, e.Time, endType(e.Err), e.Err)
 		o.endConnect(e.Time)
 	}
 	o.endOutage(e.Time, endType(e.Err), e.Err)
@@ -207,8 +206,7 @@ func (o *observer) endOutage(t time.Time, errType string, err error) {
 	var attrs []attribute.KeyValue
 	if errType != "" {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
-		s.SetAttributes(attrs...)
-		o.fail(s, t, err, errType)
+		o.fail(s, t, errType, err)
 	}
 	s.End(trace.WithTimestamp(t))
 	o.inst.outage.Record(context.Background(), t.Sub(o.outageStart).Seconds(), metric.WithAttributes(attrs...))
@@ -221,19 +219,19 @@ func (o *observer) endConnect(t time.Time) {
 	}
 }
 
-// fail marks s as failed: the error as an exception event and in the
-// status, or desc when there is no error.
-func (o *observer) fail(s trace.Span, t time.Time, err error, desc string) {
-	if err == nil {
-		s.SetStatus(codes.Error, desc)
-		return
+// fail marks s as failed: error.type, the error as an exception event,
+// and codes.Error described by the error's text (errType without one).
+func (o *observer) fail(s trace.Span, t time.Time, errType string, err error) {
+	s.SetAttributes(semconv.ErrorTypeKey.String(errType))
+	desc := errType
+	if err != nil {
+		desc = o.errorText(err)
+		if desc != err.Error() {
+			err = errors.New(desc) // keep the redacted text only
+		}
+		s.RecordError(err, trace.WithTimestamp(t))
 	}
-	msg := o.errorText(err)
-	if msg != err.Error() {
-		err = errors.New(msg)
-	}
-	s.RecordError(err, trace.WithTimestamp(t))
-	s.SetStatus(codes.Error, msg)
+	s.SetStatus(codes.Error, desc)
 }
 
 // causeAttrs describes why a connection ended.

@@ -93,7 +93,7 @@ func (h *harness) recorded(t *testing.T) []string {
 	var out []string
 	add := func(kvs ...attribute.KeyValue) {
 		for _, kv := range kvs {
-			out = append(out, string(kv.Key)+"="+kv.Value.Emit())
+			out = append(out, string(kv.Key)+"="+kv.Value.String())
 		}
 	}
 	for _, s := range h.spans.Ended() {

@@ -140,7 +140,7 @@ websocket.reconnect internal +0s..+2s Unset
     websocket.connect client +2s..+2s Unset
       {http.response.status_code=101 TARGET websocket.reconnect.attempt=3}
 websocket.session internal +2s..+12s Error "failed to get reader: received close frame: status = StatusServiceRestart and reason = \"restart�now, b\""
-  {TARGET websocket.close.code=1012 websocket.close.reason=restart�now, b websocket.disconnect.category=retryable websocket.disconnect.label=close_1012 websocket.disconnect.outcome=retry}
+  {error.type=close_1012 TARGET websocket.close.code=1012 websocket.close.reason=restart�now, b websocket.disconnect.category=retryable websocket.disconnect.label=close_1012 websocket.disconnect.outcome=retry}
   event exception +12s {exception.message=failed to get reader: received close frame: status = StatusServiceRestart and reason = "restart�now, b" exception.type=*errors.errorString}
 websocket.reconnect internal +12s..+12.25s Unset
   {TARGET websocket.close.code=1012 websocket.close.reason=restart�now, b websocket.disconnect.category=retryable websocket.disconnect.label=close_1012 websocket.disconnect.outcome=retry}
@@ -148,7 +148,7 @@ websocket.reconnect internal +12s..+12.25s Unset
     websocket.connect client +12.25s..+12.25s Unset
       {http.response.status_code=101 TARGET websocket.reconnect.attempt=1}
 websocket.session internal +12.25s..+15.25s Error "failed to get reader: received close frame: status = StatusPolicyViolation and reason = \"kicked\""
-  {TARGET websocket.close.code=1008 websocket.close.reason=kicked websocket.disconnect.category=terminal websocket.disconnect.label=close_1008 websocket.disconnect.outcome=stop}
+  {error.type=close_1008 TARGET websocket.close.code=1008 websocket.close.reason=kicked websocket.disconnect.category=terminal websocket.disconnect.label=close_1008 websocket.disconnect.outcome=stop}
   event exception +15.25s {exception.message=failed to get reader: received close frame: status = StatusPolicyViolation and reason = "kicked" exception.type=*fmt.wrapError}
 `
 
