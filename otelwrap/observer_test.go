@@ -35,6 +35,7 @@ var (
 	busy       = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Status: 503, Label: "handshake_503"}
 	denied     = policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Status: 401, Label: "handshake_401"}
 	closedByUs = policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: "closed"}
+	requested  = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: "reconnect"}
 
 	errRefused = errors.New("dial tcp 10.0.0.1:443: connect: connection refused")
 	errEOF     = fmt.Errorf("failed to get reader: %w", websocket.CloseError{Code: 1006, Reason: "gone"})
@@ -166,6 +167,41 @@ websocket.session internal +0s..+1m30s Unset
 				sum("websocket.client.open_connections", false, pt(0)),
 				histogram("websocket.client.outage.duration", obs([]float64{0})),
 				histogram("websocket.client.connection.duration", obs([]float64{90}, terminal, stop, lbl("closed"))),
+			},
+		},
+		{
+			name: "Reconnect then Close, session spans",
+			opts: []otelwrap.Option{otelwrap.WithSessionSpans()},
+			events: script{}.
+				at(0, reconnect.Event{Kind: reconnect.EventAttempt, Generation: 1, Attempt: 1}).
+				at(0, reconnect.Event{Kind: reconnect.EventAttemptDone, Generation: 1, Attempt: 1, Status: 101}).
+				at(0, reconnect.Event{Kind: reconnect.EventConnected, Generation: 1, Attempt: 1}).
+				at(5*s, reconnect.Event{Kind: reconnect.EventDisconnected, Generation: 1, Duration: 5 * s, Decision: requested, Err: errClosed}).
+				at(5*s, reconnect.Event{Kind: reconnect.EventAttempt, Generation: 2, Attempt: 1}).
+				at(5*s, reconnect.Event{Kind: reconnect.EventAttemptDone, Generation: 2, Attempt: 1, Status: 101}).
+				at(5*s, reconnect.Event{Kind: reconnect.EventConnected, Generation: 2, Attempt: 1}).
+				at(6*s, reconnect.Event{Kind: reconnect.EventDisconnected, Generation: 2, Duration: s, Decision: closedByUs, Err: errClosed}).
+				at(6*s, reconnect.Event{Kind: reconnect.EventClosed, Generation: 2, Decision: closedByUs, Err: final(reconnect.KindClosed, closedByUs, 0, errClosed)}),
+			wantTree: `
+websocket.reconnect internal +0s..+0s Unset
+  {TARGET}
+    websocket.connect client +0s..+0s Unset
+      {http.response.status_code=101 TARGET websocket.reconnect.attempt=1}
+websocket.session internal +0s..+5s Unset
+  {TARGET websocket.disconnect.category=retryable websocket.disconnect.label=reconnect websocket.disconnect.outcome=retry}
+websocket.reconnect internal +5s..+5s Unset
+  {TARGET websocket.disconnect.category=retryable websocket.disconnect.label=reconnect websocket.disconnect.outcome=retry}
+    websocket.connect client +5s..+5s Unset
+      {http.response.status_code=101 TARGET websocket.reconnect.attempt=1}
+websocket.session internal +5s..+6s Unset
+  {TARGET websocket.disconnect.category=terminal websocket.disconnect.label=closed websocket.disconnect.outcome=stop}
+`,
+			want: []metricdata.Metrics{
+				sum("websocket.client.attempts", true, pt(2, statusClass("1xx"))),
+				sum("websocket.client.disconnections", true, pt(1, retryable, retry, lbl("reconnect")), pt(1, terminal, stop, lbl("closed"))),
+				sum("websocket.client.open_connections", false, pt(0)),
+				histogram("websocket.client.outage.duration", obs([]float64{0, 0})),
+				histogram("websocket.client.connection.duration", obs([]float64{5}, retryable, retry, lbl("reconnect")), obs([]float64{1}, terminal, stop, lbl("closed"))),
 			},
 		},
 		{
