@@ -162,6 +162,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runClient(ctx, cfg, stdin, stdout, stderr)
 	}
 	rep, err := showcase(ctx, cfg, stdout, stderr)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "\nchat: interrupted")
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "chat:", err)
 		return 1

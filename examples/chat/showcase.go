@@ -43,18 +43,33 @@ type report struct {
 }
 
 // showcase runs the embedded server, the clients and the timeline, then
-// prints the summary.
+// prints the summary and the span tree.
 func showcase(ctx context.Context, cfg config, stdout, stderr io.Writer) (*report, error) {
-	out := newRenderer(stdout)
 	spans, err := newSpanSink(cfg.trace)
 	if err != nil {
 		return nil, err
 	}
 	ctx, root := spans.tracer().Start(ctx, "chat.run", trace.WithAttributes(attribute.Int("chat.clients", len(cast))))
+	rep, err := play(ctx, cfg, newRenderer(stdout), stderr, spans)
+	root.End()
+	if serr := spans.shutdown(context.Background()); err == nil && serr != nil {
+		err = fmt.Errorf("failed to write the spans: %w", serr)
+	}
+	if err != nil {
+		return rep, err
+	}
+	fmt.Fprintln(stdout)
+	spans.summary(stdout)
+	fmt.Fprint(stdout, "\nNext: -log json for one JSON object per event on stderr; -serve and -url to run the server and\n"+
+		"clients in separate terminals and kill the server yourself (examples/chat/README.md).\n")
+	return rep, nil
+}
+
+// play runs the server, the clients and the timeline, and prints the
+// summary table.
+func play(ctx context.Context, cfg config, out *renderer, stderr io.Writer, spans *spanSink) (*report, error) {
 	srv := newChatServer()
 	if err := srv.listen("127.0.0.1:0"); err != nil {
-		root.End()
-		spans.shutdown(context.Background()) //nolint:errcheck // reporting the first error
 		return nil, err
 	}
 	out.printf("wsreconnect chat demo: an embedded chat server, %d clients, %s of scripted faults.\n", len(cast), cfg.duration)
@@ -70,8 +85,6 @@ func showcase(ctx context.Context, cfg config, stdout, stderr io.Writer) (*repor
 	clients, err := dialCast(ctx, cfg, srv.URL(), out, jl, spans)
 	if err != nil {
 		srv.shutdown(websocket.StatusGoingAway, "demo failed")
-		root.End()
-		spans.shutdown(context.Background()) //nolint:errcheck // reporting the first error
 		return nil, err
 	}
 	stop := make(chan struct{})
@@ -80,10 +93,10 @@ func showcase(ctx context.Context, cfg config, stdout, stderr io.Writer) (*repor
 		wg.Go(c.readLoop)
 		wg.Go(func() { c.sendLoop(stop, cfg.sendEvery) })
 	}
-
 	tl := &timeline{cfg: cfg, srv: srv, clients: clients, out: out, tracer: spans.tracer()}
-	faults := tl.run(ctx)
+	rep := &report{Faults: tl.run(ctx)}
 
+	// Wind down: stop chatting, collect the last acks, close everyone.
 	close(stop)
 	drainCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	for _, c := range clients {
@@ -96,9 +109,7 @@ func showcase(ctx context.Context, cfg config, stdout, stderr io.Writer) (*repor
 	}
 	wg.Wait()
 	srv.shutdown(websocket.StatusGoingAway, "demo over")
-	root.End()
 
-	rep := &report{Faults: faults}
 	for _, c := range clients {
 		r := clientResult{Name: c.name, Stats: c.settle(), Err: c.conn.Err()}
 		for _, id := range c.ackedIDs() {
@@ -109,15 +120,8 @@ func showcase(ctx context.Context, cfg config, stdout, stderr io.Writer) (*repor
 		rep.Clients = append(rep.Clients, r)
 	}
 	out.printf("\n")
-	summary(stdout, rep.Clients)
-	out.printf("\n")
-	if err := spans.shutdown(context.Background()); err != nil {
-		return rep, err
-	}
-	spans.summary(stdout)
-	out.printf("\nNext: -log json for one JSON object per event on stderr; -serve and -url to run the server and\n" +
-		"clients in separate terminals and kill the server yourself (examples/chat/README.md).\n")
-	return rep, nil
+	summary(out.w, rep.Clients)
+	return rep, ctx.Err()
 }
 
 // dialCast connects every member of the cast.
