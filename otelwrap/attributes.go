@@ -107,6 +107,12 @@ func decisionAttrs(d policy.Decision) []attribute.KeyValue {
 		DisconnectOutcomeKey.String(d.Outcome.String()))
 }
 
+// endAttrs returns decisionAttrs(d) and d's label: why a connection
+// ended or a wait began.
+func endAttrs(d policy.Decision) []attribute.KeyValue {
+	return append(decisionAttrs(d), DisconnectLabelKey.String(label(d)))
+}
+
 // label returns d's label, or "_OTHER" for a classifier that set none.
 func label(d policy.Decision) string {
 	if d.Label == "" {

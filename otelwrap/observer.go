@@ -101,7 +101,9 @@ func (o *observer) attemptDone(e reconnect.Event) {
 	var spanAttrs, metricAttrs []attribute.KeyValue
 	if e.Status != 0 {
 		spanAttrs = append(spanAttrs, semconv.HTTPResponseStatusCode(e.Status))
-		metricAttrs = append(metricAttrs, HandshakeStatusClassKey.String(statusClass(e.Status)))
+		if class := statusClass(e.Status); class != "" {
+			metricAttrs = append(metricAttrs, HandshakeStatusClassKey.String(class))
+		}
 	}
 	if e.Err != nil {
 		spanAttrs = append(spanAttrs, decisionAttrs(e.Decision)...)
@@ -128,6 +130,7 @@ func (o *observer) connected(e reconnect.Event) {
 		o.inst.open.Add(context.Background(), 1)
 	}
 	if o.sessions {
+		o.endSession(e.Time) // a connected without its disconnected
 		_, o.session = o.tracer.Start(context.Background(), spanSession,
 			trace.WithSpanKind(trace.SpanKindInternal),
 			trace.WithTimestamp(e.Time),
@@ -137,7 +140,7 @@ func (o *observer) connected(e reconnect.Event) {
 
 func (o *observer) disconnected(e reconnect.Event) {
 	o.down()
-	set := metric.WithAttributes(append(decisionAttrs(e.Decision), DisconnectLabelKey.String(label(e.Decision)))...)
+	set := metric.WithAttributes(endAttrs(e.Decision)...)
 	o.inst.disconnections.Add(context.Background(), 1, set)
 	o.inst.lifetime.Record(context.Background(), e.Duration.Seconds(), set)
 	cause := o.causeAttrs(e)
@@ -162,8 +165,7 @@ func (o *observer) waiting(e reconnect.Event) {
 		BackoffDelayKey.Float64(e.Delay.Seconds()),
 		DisconnectLabelKey.String(label(e.Decision)),
 		ReconnectAttemptKey.Int(e.Attempt)))
-	o.inst.backoff.Record(context.Background(), e.Delay.Seconds(), metric.WithAttributes(
-		append(decisionAttrs(e.Decision), DisconnectLabelKey.String(label(e.Decision)))...))
+	o.inst.backoff.Record(context.Background(), e.Delay.Seconds(), metric.WithAttributes(endAttrs(e.Decision)...))
 }
 
 // closed ends whatever is still open: the Conn is finished.
@@ -173,10 +175,7 @@ func (o *observer) closed(e reconnect.Event) {
 		o.endConnect(e.Time)
 	}
 	o.endOutage(e.Time, endType(e.Err), e.Err)
-	if s := o.session; s != nil {
-		o.session = nil
-		s.End(trace.WithTimestamp(e.Time))
-	}
+	o.endSession(e.Time)
 	o.down()
 }
 
@@ -212,6 +211,13 @@ func (o *observer) endOutage(t time.Time, errType string, err error) {
 	o.inst.outage.Record(context.Background(), t.Sub(o.outageStart).Seconds(), metric.WithAttributes(attrs...))
 }
 
+func (o *observer) endSession(t time.Time) {
+	if o.session != nil {
+		o.session.End(trace.WithTimestamp(t))
+		o.session = nil
+	}
+}
+
 func (o *observer) endConnect(t time.Time) {
 	if o.connect != nil {
 		o.connect.End(trace.WithTimestamp(t))
@@ -236,7 +242,7 @@ func (o *observer) fail(s trace.Span, t time.Time, errType string, err error) {
 
 // causeAttrs describes why a connection ended.
 func (o *observer) causeAttrs(e reconnect.Event) []attribute.KeyValue {
-	attrs := append(decisionAttrs(e.Decision), DisconnectLabelKey.String(label(e.Decision)))
+	attrs := endAttrs(e.Decision)
 	if reason, ok := closeReason(e.Err); ok && o.reasonBytes > 0 {
 		attrs = append(attrs, CloseReasonKey.String(sanitize(reason, o.reasonBytes)))
 	}
