@@ -9,7 +9,7 @@
 //	BenchmarkEcho/raw|wrapped            one 64 B text message in flight; p50/p99 round trip
 //	BenchmarkStream/64B|4KiB/raw|wrapped back-to-back writes, timed to the server's count
 //	BenchmarkDial/raw|wrapped            connect, handshake, close handshake
-//	BenchmarkRecover/wrapped             1012 from the server to the next message read
+//	BenchmarkRecover/raw|wrapped         1012 from the server to the next message read
 //	BenchmarkDeadPeer/wrapped            blackholed connection to detection (toxiproxy)
 //	BenchmarkIdle/raw|wrapped            heap, stack and goroutines per idle connection
 package benchmarks
