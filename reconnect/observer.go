@@ -25,15 +25,18 @@ func (f ObserverFunc) OnEvent(e Event) { f(e) }
 type EventKind int
 
 const (
-	// EventAttempt: a dial attempt starts. Attempt is its number in the
-	// current outage (1-based).
+	// EventAttempt: a dial attempt starts. Attempt counts from 1 since
+	// Dial or since the last connection that stayed up for MinUptime (or
+	// ResetBackoff), so after a short-lived connection it keeps rising:
+	// that is the count Policy.MaxAttempts applies to.
 	EventAttempt EventKind = iota
 	// EventAttemptDone: an attempt ended. Err is nil on success; on failure
 	// Decision classifies it. Status is the HTTP status (101 on success, 0
 	// when no response came back); Duration covers dial and OnConnect.
 	EventAttemptDone
 	// EventConnected: the connection is up and OnConnect succeeded.
-	// Duration is the outage that ended, 0 for the first connection.
+	// Duration is the time since the previous connection ended, or since
+	// Dial for the first connection.
 	EventConnected
 	// EventDisconnected: an established connection ended. Decision
 	// classifies why, Err is the cause, Duration the connection's uptime.
