@@ -2,6 +2,7 @@ package benchmarks_test
 
 import (
 	"context"
+	"net"
 	"slices"
 	"strconv"
 	"testing"
@@ -48,11 +49,18 @@ func dialWrapped(tb testing.TB, url string) (conn, func()) {
 }
 
 // BenchmarkEcho measures the round trip of one 64 B text message: write
-// it, read the echo. p50-ns and p99-ns are per round trip.
+// it, read the echo. p50-ns and p99-ns are per round trip. The extra
+// raw-hop sub-benchmark is raw coder/websocket read by its own goroutine
+// that hands each message over an unbuffered channel, as the supervisor
+// does: it isolates the cost of that hand-off.
 func BenchmarkEcho(b *testing.B) {
 	url := serverURL(b) + "/echo"
 	msg := make([]byte, 64)
-	for _, impl := range impls {
+	echoImpls := append(impls[:1:1], impls[1], struct {
+		name string
+		dial func(tb testing.TB, url string) (conn, func())
+	}{"raw-hop", dialRawHop})
+	for _, impl := range echoImpls {
 		b.Run(impl.name, func(b *testing.B) {
 			c, done := impl.dial(b, url)
 			defer done()
@@ -73,6 +81,42 @@ func BenchmarkEcho(b *testing.B) {
 			b.StopTimer()
 			reportQuantiles(b, rtt, time.Nanosecond, "ns", 50, 99)
 		})
+	}
+}
+
+// hopConn reads a raw connection on its own goroutine and hands messages
+// to Read over an unbuffered channel.
+type hopConn struct {
+	*websocket.Conn
+	msgs chan []byte
+}
+
+func (h hopConn) Read(ctx context.Context) (websocket.MessageType, []byte, error) {
+	p, ok := <-h.msgs
+	if !ok {
+		return 0, nil, net.ErrClosed
+	}
+	return websocket.MessageText, p, nil
+}
+
+func dialRawHop(tb testing.TB, url string) (conn, func()) {
+	ws, done := dialRaw(tb, url)
+	h := hopConn{Conn: ws.(*websocket.Conn), msgs: make(chan []byte)}
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		defer close(h.msgs)
+		for {
+			_, p, err := h.Conn.Read(context.Background())
+			if err != nil {
+				return
+			}
+			h.msgs <- p
+		}
+	}()
+	return h, func() {
+		done()
+		<-exited
 	}
 }
 
