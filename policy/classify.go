@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -125,5 +126,11 @@ func redactLocation(resp *http.Response) string {
 		return ""
 	}
 	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	return u.String()
+	s := u.String()
+	// A path that starts with "//" and has no host ("//@//x" once the
+	// userinfo is gone) would read back as a host: not a target to report.
+	if v, err := url.Parse(s); err != nil || v.Host != u.Host {
+		return ""
+	}
+	return s
 }
