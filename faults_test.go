@@ -1,0 +1,453 @@
+package wsreconnect_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/wsreconnect/wsreconnect/internal/toxy"
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
+	"github.com/wsreconnect/wsreconnect/policy"
+	"github.com/wsreconnect/wsreconnect/reconnect"
+)
+
+// The fault matrix: every network fault toxiproxy can produce on loopback,
+// crossed with every way a server can end a connection or refuse one. Each
+// cell dials through an embedded toxiproxy to an httptest server and
+// asserts the final decision: kind (terminal or gave up), category,
+// outcome, label, code or status, and the number of attempts.
+//
+// Layout: the transparent faults (none, latency with jitter, slicer,
+// bandwidth) keep every byte, so they cross every server behaviour and must
+// not change its decision. The destructive faults (reset_peer, timeout,
+// limit_data) decide the outcome themselves, so they cross the stage they
+// hit: the handshake, or an established session.
+
+// matrixAttempts bounds every retrying cell: it gives up after this many.
+const matrixAttempts = 3
+
+// matrixMaxRetryAfter caps Retry-After in the matrix, so that a cell whose
+// server asks for a second waits this instead, and a good header shows as
+// MinDelay == matrixMaxRetryAfter while a garbage one shows as 0.
+const matrixMaxRetryAfter = 30 * time.Millisecond
+
+// outcome is what a cell expects the Conn to end with.
+type outcome struct {
+	kind     reconnect.Kind
+	category policy.Category
+	label    string
+	code     websocket.StatusCode
+	status   int
+	attempts int
+	minDelay time.Duration
+}
+
+func stops(label string, code websocket.StatusCode) outcome {
+	return outcome{kind: reconnect.KindTerminal, category: policy.Terminal, label: label, code: code, attempts: 1}
+}
+
+func retries(label string, code websocket.StatusCode) outcome {
+	return outcome{kind: reconnect.KindGaveUp, category: policy.Retryable, label: label, code: code, attempts: matrixAttempts}
+}
+
+func refuses(status int) outcome {
+	o := stops(fmt.Sprintf("handshake_%d", status), 0)
+	o.status = status
+	return o
+}
+
+func throttles(status int, minDelay time.Duration) outcome {
+	o := retries(fmt.Sprintf("handshake_%d", status), 0)
+	o.status, o.minDelay = status, minDelay
+	return o
+}
+
+// behaviour is what the server does with every connection.
+type behaviour struct {
+	name string
+	h    func(n int, w http.ResponseWriter, r *http.Request)
+	want outcome
+	// dialFails: the first connect never comes up, so Dial returns the
+	// final error. Otherwise Dial succeeds and the Conn ends later.
+	dialFails bool
+	// echo: a healthy server; the cell round-trips a message and closes.
+	echo bool
+	// tune adjusts the options (shorter timeouts for hanging servers).
+	tune func(*reconnect.Options)
+	// abortsMidFrame: the client rightly hangs up before the server's
+	// frame has fully arrived. A downstream slicer still holding the rest
+	// would leak its goroutine (toxiproxy 2.5.0 blocks on the dead link),
+	// so this behaviour is sliced upstream only.
+	abortsMidFrame bool
+}
+
+// rawClose accepts by hand and sends a close frame with any payload, valid
+// or not, then waits for the client to hang up.
+func rawClose(payload []byte) func(int, http.ResponseWriter, *http.Request) {
+	return func(_ int, w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := wstest.Accept(w, r)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		brw.Write(wstest.Frame(wstest.OpClose, payload))
+		if brw.Flush() != nil {
+			return
+		}
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		io.Copy(io.Discard, conn)
+	}
+}
+
+func closeCode(code uint16, reason string) func(int, http.ResponseWriter, *http.Request) {
+	return rawClose(wstest.ClosePayload(code, reason))
+}
+
+// refuse answers the upgrade with status and, if set, a Retry-After.
+func refuse(status int, retryAfter string) func(int, http.ResponseWriter, *http.Request) {
+	return func(_ int, w http.ResponseWriter, _ *http.Request) {
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+func echoServer(_ int, w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer ws.CloseNow()
+	wstest.Echo(r.Context(), ws)
+}
+
+// acceptThenDrop completes the handshake and drops TCP at once, with no
+// close frame: the accept-then-close flap.
+func acceptThenDrop(_ int, w http.ResponseWriter, r *http.Request) {
+	if conn, _, err := wstest.Accept(w, r); err == nil {
+		conn.Close()
+	}
+}
+
+func shortDial(o *reconnect.Options) { o.DialTimeout = 150 * time.Millisecond }
+
+func behaviours() []behaviour {
+	future := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
+	long := strings.Repeat("r", 123)
+	b := []behaviour{
+		{name: "echo", h: echoServer, echo: true, want: outcome{kind: reconnect.KindClosed, category: policy.Terminal, label: "closed", attempts: 1}},
+		{name: "close_1000", h: closeCode(1000, "bye"), want: stops("close_1000", 1000)},
+		{name: "close_1001", h: closeCode(1001, "going away"), want: retries("close_1001", 1001)},
+		{name: "close_1002", h: closeCode(1002, ""), want: stops("close_1002", 1002)},
+		{name: "close_1003", h: closeCode(1003, ""), want: stops("close_1003", 1003)},
+		{name: "close_1007", h: closeCode(1007, ""), want: stops("close_1007", 1007)},
+		{name: "close_1008", h: closeCode(1008, "token expired"), want: stops("close_1008", 1008)},
+		{name: "close_1009", h: closeCode(1009, ""), want: stops("close_1009", 1009)},
+		{name: "close_1010", h: closeCode(1010, ""), want: stops("close_1010", 1010)},
+		{name: "close_1011", h: closeCode(1011, "oops"), want: retries("close_1011", 1011)},
+		{name: "close_1012", h: closeCode(1012, "restart"), want: retries("close_1012", 1012)},
+		{name: "close_1014", h: closeCode(1014, ""), want: retries("close_1014", 1014)},
+		{name: "close_3000_app_default_stops", h: closeCode(3000, "app"), want: outcome{kind: reconnect.KindTerminal, category: policy.AppDefined, label: "close_app", code: 3000, attempts: 1}},
+		{name: "close_4999_app_default_stops", h: closeCode(4999, ""), want: outcome{kind: reconnect.KindTerminal, category: policy.AppDefined, label: "close_app", code: 4999, attempts: 1}},
+		{name: "close_4000_app_retry_rule", h: closeCode(4000, "kick"), want: outcome{kind: reconnect.KindGaveUp, category: policy.AppDefined, label: "close_app", code: 4000, attempts: matrixAttempts}},
+		{name: "close_empty_payload", h: rawClose(nil), want: retries("close_1005", 1005)},
+		{name: "close_reason_123_bytes", h: closeCode(1001, long), want: retries("close_1001", 1001)},
+		{name: "close_reason_non_utf8_retry", h: closeCode(1001, "\xff\xfe\xfd"), want: retries("close_1001", 1001)},
+		{name: "close_reason_non_utf8_stop", h: closeCode(1008, "\xc3\x28"), want: stops("close_1008", 1008)},
+		// Invalid on the wire: coder/websocket rejects the frame as a
+		// protocol error, so the connection ended without a valid close.
+		{name: "close_reason_124_bytes", h: closeCode(1001, long+"r"), want: retries("close_1006", 1006), abortsMidFrame: true},
+		{name: "close_payload_1_byte", h: rawClose([]byte{3}), want: retries("close_1006", 1006)},
+		{name: "close_invalid_5000", h: closeCode(5000, ""), want: retries("close_1006", 1006)},
+		{name: "close_invalid_999", h: closeCode(999, ""), want: retries("close_1006", 1006)},
+		{name: "close_invalid_1004", h: closeCode(1004, ""), want: retries("close_1006", 1006)},
+		{name: "close_invalid_1005_on_wire", h: closeCode(1005, ""), want: retries("close_1006", 1006)},
+		{name: "close_invalid_1006_on_wire", h: closeCode(1006, ""), want: retries("close_1006", 1006)},
+		{name: "close_invalid_1015_on_wire", h: closeCode(1015, ""), want: retries("close_1006", 1006)},
+		{name: "close_invalid_2999", h: closeCode(2999, ""), want: retries("close_1006", 1006)},
+		{name: "accept_then_drop", h: acceptThenDrop, want: retries("close_1006", 1006)},
+		{name: "handshake_401", h: refuse(401, ""), dialFails: true, want: refuses(401)},
+		{name: "handshake_401_retry_after", h: refuse(401, "1"), dialFails: true, want: refuses(401)},
+		{name: "handshake_403", h: refuse(403, ""), dialFails: true, want: refuses(403)},
+		{name: "handshake_404", h: refuse(404, ""), dialFails: true, want: refuses(404)},
+		{name: "handshake_429_no_retry_after", h: refuse(429, ""), dialFails: true, want: throttles(429, 0)},
+		{name: "handshake_429_retry_after_seconds", h: refuse(429, "1"), dialFails: true, want: throttles(429, matrixMaxRetryAfter)},
+		{name: "handshake_429_retry_after_date", h: refuse(429, future), dialFails: true, want: throttles(429, matrixMaxRetryAfter)},
+		{name: "handshake_429_retry_after_garbage", h: refuse(429, "soon"), dialFails: true, want: throttles(429, 0)},
+		{name: "handshake_429_retry_after_negative", h: refuse(429, "-5"), dialFails: true, want: throttles(429, 0)},
+		{name: "handshake_503_retry_after_seconds", h: refuse(503, "2"), dialFails: true, want: throttles(503, matrixMaxRetryAfter)},
+		{name: "handshake_503_retry_after_garbage", h: refuse(503, "99999999999999999999"), dialFails: true, want: throttles(503, 0)},
+		{name: "handshake_503_retry_after_past_date", h: refuse(503, "Wed, 21 Oct 2015 07:28:00 GMT"), dialFails: true, want: throttles(503, 0)},
+		{name: "handshake_never_answers", dialFails: true, tune: shortDial, want: retries("timeout", 0),
+			h: func(_ int, _ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }},
+	}
+	// 1013's floor is TryAgainLaterDelay, set small in the matrix policy.
+	b = append(b, behaviour{name: "close_1013", h: closeCode(1013, "busy"),
+		want: func() outcome { o := retries("close_1013", 1013); o.minDelay = 5 * time.Millisecond; return o }()})
+	return b
+}
+
+// toxic is one toxiproxy fault.
+type toxic struct {
+	typ, stream string
+	attrs       string
+}
+
+// fault is a network condition between client and server.
+type fault struct {
+	name string
+	// before are added before Dial; after once the first connection is up
+	// and a message went through.
+	before, after []toxic
+}
+
+var transparentFaults = []fault{
+	{name: "clean"},
+	{name: "latency", before: []toxic{
+		{"latency", "downstream", `{"latency":15,"jitter":10}`},
+		{"latency", "upstream", `{"latency":5,"jitter":5}`},
+	}},
+	{name: "slicer", before: []toxic{
+		{"slicer", "downstream", `{"average_size":3,"size_variation":2,"delay":50}`},
+		{"slicer", "upstream", `{"average_size":5,"size_variation":4,"delay":20}`},
+	}},
+	{name: "bandwidth", before: []toxic{
+		{"bandwidth", "downstream", `{"rate":32}`},
+		{"bandwidth", "upstream", `{"rate":32}`},
+	}},
+}
+
+// destructiveCell is a fault that decides the outcome by itself, against
+// an echo server.
+type destructiveCell struct {
+	fault     fault
+	dialFails bool
+	want      outcome
+	tune      func(*reconnect.Options)
+}
+
+var destructiveCells = []destructiveCell{
+	{fault: fault{name: "reset_peer/handshake", before: []toxic{{"reset_peer", "upstream", `{"timeout":0}`}}},
+		dialFails: true, want: retries("close_1006", 1006)},
+	{fault: fault{name: "reset_peer/session", after: []toxic{{"reset_peer", "upstream", `{"timeout":0}`}}},
+		want: retries("close_1006", 1006)},
+	{fault: fault{name: "timeout/handshake", before: []toxic{{"timeout", "upstream", `{"timeout":0}`}}},
+		dialFails: true, tune: shortDial, want: retries("timeout", 0)},
+	// A blackholed session is found by the heartbeat (a missed pong is a
+	// 1006); the attempts after it time out.
+	{fault: fault{name: "timeout/session", after: []toxic{{"timeout", "downstream", `{"timeout":0}`}, {"timeout", "upstream", `{"timeout":0}`}}},
+		tune: func(o *reconnect.Options) {
+			o.DialTimeout, o.PingInterval, o.PingTimeout = 150*time.Millisecond, 20*time.Millisecond, 100*time.Millisecond
+		},
+		want: retries("timeout", 0)},
+	{fault: fault{name: "limit_data/handshake", before: []toxic{{"limit_data", "downstream", `{"bytes":40}`}}},
+		dialFails: true, want: retries("close_1006", 1006)},
+	// The toxic counts from when it is added on the live connection, and
+	// from the first byte on the next ones, so the reconnects die in the
+	// handshake.
+	{fault: fault{name: "limit_data/session", after: []toxic{{"limit_data", "downstream", `{"bytes":64}`}}},
+		want: retries("close_1006", 1006)},
+}
+
+// matrixOptions are the options of every cell: tiny real delays, a small
+// attempt budget, no heartbeat.
+func matrixOptions(obs reconnect.Observer) *reconnect.Options {
+	return &reconnect.Options{
+		Policy: policy.Policy{
+			Backoff:            policy.Backoff{Initial: time.Millisecond, Max: 4 * time.Millisecond},
+			RestartSpread:      -1,
+			FloorJitter:        -1,
+			TryAgainLaterDelay: 5 * time.Millisecond,
+			MaxRetryAfter:      matrixMaxRetryAfter,
+			MaxAttempts:        matrixAttempts,
+			App:                policy.AppRules{Codes: map[websocket.StatusCode]policy.Outcome{4000: policy.Retry}},
+		},
+		DialTimeout:  5 * time.Second,
+		PingInterval: -1,
+		Observer:     obs,
+	}
+}
+
+func TestFaultMatrix(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	cells := 0
+	t.Run("cells", func(t *testing.T) {
+		for _, f := range transparentFaults {
+			for _, b := range behaviours() {
+				cells++
+				t.Run(f.name+"/"+b.name, func(t *testing.T) {
+					t.Parallel()
+					runCell(t, f, b)
+				})
+			}
+		}
+		for _, d := range destructiveCells {
+			cells++
+			t.Run(d.fault.name, func(t *testing.T) {
+				t.Parallel()
+				runCell(t, d.fault, behaviour{h: echoServer, want: d.want, dialFails: d.dialFails, tune: d.tune})
+			})
+		}
+	})
+	t.Logf("%d cells", cells)
+}
+
+// runCell runs one server behaviour behind one fault and checks how the
+// Conn ended.
+func runCell(t *testing.T, f fault, b behaviour) {
+	// A handler's ctx also ends when the cell does, so a server that
+	// never answers lets httptest's Close return.
+	stop, cancelStop := context.WithCancel(context.Background())
+	var handlers sync.WaitGroup
+	url, served := wstest.Serve(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		handlers.Add(1)
+		defer handlers.Done()
+		ctx, cancel := context.WithCancel(r.Context())
+		defer context.AfterFunc(stop, cancel)()
+		b.h(n, w, r.WithContext(ctx))
+	})
+	p, err := toxy.Start(strings.TrimPrefix(url, "ws://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	// toxiproxy 2.5.0 leaks a toxic's goroutine when a link is torn down
+	// with data still in the toxic, so the proxy stops only once every
+	// handler has seen its connection end and the links are drained.
+	t.Cleanup(func() { waitGroup(&handlers, 5*time.Second) })
+	t.Cleanup(cancelStop)
+	before := f.before
+	if b.abortsMidFrame {
+		before = slices.DeleteFunc(slices.Clone(before), func(x toxic) bool { return x.typ == "slicer" && x.stream == "downstream" })
+	}
+	addToxics(t, p, "before", before)
+
+	rec := wstest.NewRecorder(nil, false)
+	o := matrixOptions(rec)
+	if b.tune != nil {
+		b.tune(o)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := reconnect.Dial(ctx, p.URL(url), o)
+	if b.dialFails {
+		if c != nil {
+			c.CloseNow()
+			t.Fatalf("Dial succeeded; want %v", b.want)
+		}
+		checkEnd(t, err, b.want, rec)
+		checkServed(t, served.Load(), b.want)
+		return
+	}
+	if err != nil {
+		t.Fatalf("Dial = %v; events %v", err, wstest.Kinds(rec.Events()))
+	}
+	defer c.CloseNow()
+	if b.echo || len(f.after) > 0 {
+		roundTrip(t, ctx, c, "through "+f.name)
+	}
+	if len(f.after) > 0 {
+		addToxics(t, p, "after", f.after)
+		// Traffic trips the reset and limit toxics on the live connection.
+		c.Write(ctx, websocket.MessageText, []byte(strings.Repeat("x", 100)))
+	}
+	if b.echo {
+		if err := c.Close(websocket.StatusNormalClosure, "done"); err != nil {
+			t.Fatalf("Close = %v", err)
+		}
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatalf("Conn did not end; events %v", wstest.Kinds(rec.Events()))
+	}
+	checkEnd(t, c.Err(), b.want, rec)
+	checkServed(t, served.Load(), b.want)
+}
+
+// checkServed checks that a terminal end reached the server once.
+func checkServed(t *testing.T, served int32, want outcome) {
+	t.Helper()
+	if want.kind == reconnect.KindTerminal && served != 1 {
+		t.Fatalf("server saw %d requests after a terminal end, want 1", served)
+	}
+}
+
+func waitGroup(wg *sync.WaitGroup, limit time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+	}
+}
+
+func addToxics(t *testing.T, p *toxy.Proxy, stage string, toxics []toxic) {
+	t.Helper()
+	for i, x := range toxics {
+		if err := p.Add(fmt.Sprintf("%s-%d", stage, i), x.typ, x.stream, 1, x.attrs); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func roundTrip(t *testing.T, ctx context.Context, c *reconnect.Conn, msg string) {
+	t.Helper()
+	if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+		t.Fatalf("Write = %v", err)
+	}
+	if _, got, err := c.Read(ctx); err != nil || string(got) != msg {
+		t.Fatalf("Read = %q, %v; want the echo %q", got, err, msg)
+	}
+}
+
+// checkEnd checks the final error against the cell's outcome, and that
+// the events agree with it.
+func checkEnd(t *testing.T, err error, want outcome, rec *wstest.Recorder) {
+	t.Helper()
+	var re *reconnect.Error
+	if !errors.As(err, &re) {
+		t.Fatalf("final error %v (%T), want a *reconnect.Error", err, err)
+	}
+	d := re.Decision
+	got := outcome{kind: re.Kind, category: d.Category, label: d.Label, code: d.Code, status: d.Status, attempts: re.Attempts, minDelay: d.MinDelay}
+	if got != want {
+		t.Fatalf("ended with %+v (%v)\nwant       %+v\nevents %v", got, err, want, wstest.Kinds(rec.Events()))
+	}
+	wantRetry := want.kind == reconnect.KindGaveUp
+	if d.Retry() != wantRetry {
+		t.Fatalf("decision %v, retry %v; want %v", d, d.Retry(), wantRetry)
+	}
+	if n := rec.Count(reconnect.EventAttempt); n != want.attempts {
+		t.Fatalf("%d attempt events, want %d: %v", n, want.attempts, wstest.Kinds(rec.Events()))
+	}
+	switch want.kind {
+	case reconnect.KindGaveUp:
+		if !errors.Is(err, reconnect.ErrGaveUp) || rec.Count(reconnect.EventGaveUp) != 1 {
+			t.Fatalf("errors.Is(ErrGaveUp) false or no gave_up event: %v", err)
+		}
+	case reconnect.KindTerminal:
+		if !errors.Is(err, reconnect.ErrTerminal) || rec.Count(reconnect.EventWaiting) != 0 {
+			t.Fatalf("terminal end %v waited or does not match ErrTerminal", err)
+		}
+		if want.code != 0 && websocket.CloseStatus(err) != want.code {
+			t.Fatalf("CloseStatus(%v) = %d, want %d", err, websocket.CloseStatus(err), want.code)
+		}
+	case reconnect.KindClosed:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("closed end %v does not match net.ErrClosed", err)
+		}
+	}
+}
