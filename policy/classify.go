@@ -128,8 +128,9 @@ func redactLocation(resp *http.Response) string {
 	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
 	s := u.String()
 	// A path that starts with "//" and has no host ("//@//x" once the
-	// userinfo is gone) would read back as a host: not a target to report.
-	if v, err := url.Parse(s); err != nil || v.Host != u.Host {
+	// userinfo is gone) would read back as a host or a userinfo: not a
+	// target to report.
+	if v, err := url.Parse(s); err != nil || v.User != nil || v.Host != u.Host || v.Path != u.Path {
 		return ""
 	}
 	return s
