@@ -139,7 +139,7 @@ func runReal(ctx context.Context, w io.Writer, c config, st strategy, scs []scen
 		tick.Stop()
 		accepts, rejected := srv.stats()
 		r := result{scenario: sc.name, strategy: st.name, n: c.n, accepts: accepts, rejected: rejected,
-			refused: f.refused.Load(), attempts: f.attempts.Load()}
+			refused: f.refused.Load(), attempts: f.attempts.Load(), downtime: c.downtime}
 		printRun(w, r)
 		rs = append(rs, r)
 	}

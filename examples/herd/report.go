@@ -20,11 +20,14 @@ type result struct {
 	rejected           int64           // handshakes answered 503
 	refused            int64           // attempts without an HTTP answer (server down)
 	attempts           int64
+	downtime           time.Duration // the server was down from the restart until then
 }
 
 // stats summarises the accepts per window. The mean is over the windows
-// from the first to the last accept, so it is the rate the server had to
-// sustain while the fleet came back.
+// from the server's return (the end of the downtime) to the last accept:
+// the rate the server would have seen had the fleet come back evenly over
+// the same time. A fleet that returns in one window has peak/mean equal to
+// the number of windows the server was up before the last accept.
 type stats struct {
 	counts          []int
 	back            int
@@ -47,7 +50,7 @@ func (r result) stats() stats {
 	for _, t := range a {
 		s.counts[int(t/window)]++
 	}
-	first := int(a[0] / window)
+	first := min(int(r.downtime/window), int(a[0]/window))
 	s.peak = slices.Max(s.counts)
 	s.mean = float64(len(a)) / float64(len(s.counts)-first)
 	s.peak2mean = float64(s.peak) / s.mean
