@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -50,7 +51,18 @@ func (e *Exponential) NextBackOff() time.Duration {
 	}
 	interval := e.curve.NextBackOff()
 	j := max(e.cfg.Jitter, 0)
-	return time.Duration(float64(interval) * (1 - j + 2*j*r))
+	return scale(interval, 1-j+2*j*r)
+}
+
+// scale returns d*f, saturating at the longest Duration: with a Max near
+// it (a "no cap" setting), the jittered product would overflow into a
+// negative wait, that is no wait at all.
+func scale(d time.Duration, f float64) time.Duration {
+	v := float64(d) * f
+	if v >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(v)
 }
 
 // Reset starts the curve over; the next delay is full-jittered again.

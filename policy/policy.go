@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -182,7 +183,8 @@ func (p Policy) Delay(d Decision, next time.Duration) time.Duration {
 		if r == nil {
 			r = rand.Float64
 		}
-		floor += time.Duration(r() * float64(d.Spread))
+		spread := time.Duration(r() * float64(d.Spread))
+		floor = min(floor, math.MaxInt64-spread) + spread // saturate, never wrap
 	}
 	return max(next, floor, 0)
 }
@@ -193,5 +195,5 @@ func (p Policy) GiveUp(attempts int, outage, wait time.Duration) bool {
 	if p.MaxAttempts > 0 && attempts >= p.MaxAttempts {
 		return true
 	}
-	return p.MaxOutage > 0 && outage+wait > p.MaxOutage
+	return p.MaxOutage > 0 && wait > p.MaxOutage-outage // outage+wait could overflow
 }
