@@ -2,6 +2,7 @@ package reconnect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -61,8 +62,12 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		err = c.scrub(err)
 		return nil, &Error{Kind: KindTerminal, Decision: o.Policy.Classify(err, nil), Err: err}
 	}
+	b := o.Policy.BackOff() // one per connection; a nil one would panic in run
+	if b == nil {
+		return nil, errors.New("reconnect: invalid Policy: NewBackOff returned nil")
+	}
 	ready := make(chan struct{})
-	go c.run(ctx, ready)
+	go c.run(ctx, ready, b)
 	select {
 	case <-ready:
 		return c, nil

@@ -46,11 +46,11 @@ type loop struct {
 
 // run is the supervisor: dial, serve, classify, wait, repeat. It is the
 // only goroutine a Conn keeps, and it reads from the connection.
-func (c *Conn) run(dialCtx context.Context, ready chan<- struct{}) {
+func (c *Conn) run(dialCtx context.Context, ready chan<- struct{}, b backoff.BackOff) {
 	first, cancel := context.WithCancel(c.ctx)
 	stop := context.AfterFunc(dialCtx, cancel)
 	now := c.now()
-	l := &loop{c: c, ctx: first, dialCtx: dialCtx, b: c.opts.Policy.BackOff(), since: now, down: now}
+	l := &loop{c: c, ctx: first, dialCtx: dialCtx, b: b, since: now, down: now}
 	err := l.supervise(func() {
 		stop()
 		cancel()
