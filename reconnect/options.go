@@ -19,7 +19,10 @@ import (
 type Options struct {
 	// DialOptions are passed to every dial attempt, cloned each time
 	// (HTTPHeader and Subprotocols included), so a Dialer may change its
-	// copy. Defaults to nil, websocket.Dial's defaults.
+	// copy. Defaults to nil, websocket.Dial's defaults, except that without
+	// an HTTPClient redirects are not followed: a 3xx answer fails the
+	// attempt and the policy stops on it, with the target (minus userinfo
+	// and query) in Decision.Location. Set HTTPClient to follow them.
 	DialOptions *websocket.DialOptions
 
 	// Dialer dials one attempt. It has websocket.Dial's signature and is
@@ -119,8 +122,13 @@ func (o *Options) cloneWithDefaults() (Options, error) {
 	if err := c.validate(); err != nil {
 		return c, err
 	}
-	if c.DialOptions != nil {
+	if c.DialOptions == nil {
+		c.DialOptions = &websocket.DialOptions{}
+	} else {
 		c.DialOptions = cloneDialOptions(c.DialOptions)
+	}
+	if c.DialOptions.HTTPClient == nil {
+		c.DialOptions.HTTPClient = noRedirects
 	}
 	if c.Dialer == nil {
 		c.Dialer = websocket.Dial
@@ -160,6 +168,12 @@ func (o *Options) validate() error {
 		return fmt.Errorf("reconnect: invalid Policy: %w", err)
 	}
 	return nil
+}
+
+// noRedirects is the default HTTP client: a handshake answered with a
+// redirect is reported, not followed to wherever the server points.
+var noRedirects = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
 func optionError(field string, v any) error {
