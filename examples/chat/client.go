@@ -36,6 +36,7 @@ type demoClient struct {
 	st      clientStats
 	lastAck uint64        // highest connection generation that carried an acked message
 	ackCh   chan struct{} // closed and replaced on every ack
+	held    chan struct{} // non-nil: sending paused until the connection ends (workaround.go)
 }
 
 // outMsg is what the client knows about one message it sent.
@@ -87,6 +88,7 @@ func (c *demoClient) OnEvent(e reconnect.Event) {
 	case reconnect.EventDisconnected:
 		c.mu.Lock()
 		c.live = false
+		c.releaseLocked()
 		c.mu.Unlock()
 	}
 }
@@ -99,6 +101,9 @@ func (c *demoClient) sendLoop(stop <-chan struct{}, every time.Duration) {
 	for {
 		select {
 		case <-stop:
+			// A reconnect may have come with the stop: re-send what it
+			// lost before the final count.
+			c.resendLost()
 			return
 		case <-c.conn.Done():
 			return
@@ -115,6 +120,10 @@ func (c *demoClient) sendLoop(stop <-chan struct{}, every time.Duration) {
 // sendNew writes the next message; false once the Conn has ended.
 func (c *demoClient) sendNew() bool {
 	c.mu.Lock()
+	if c.held != nil {
+		c.mu.Unlock()
+		return true // skip this tick
+	}
 	c.nextID++
 	id := c.nextID
 	c.msgs[id] = &outMsg{carrier: c.carrierLocked(), buffered: !c.live}

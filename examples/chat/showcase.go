@@ -88,16 +88,17 @@ func play(ctx context.Context, cfg config, out *renderer, stderr io.Writer, span
 		return nil, err
 	}
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
+	var readers, senders sync.WaitGroup
 	for _, c := range clients {
-		wg.Go(c.readLoop)
-		wg.Go(func() { c.sendLoop(stop, cfg.sendEvery) })
+		readers.Go(c.readLoop)
+		senders.Go(func() { c.sendLoop(stop, cfg.sendEvery) })
 	}
 	tl := &timeline{cfg: cfg, srv: srv, clients: clients, out: out, tracer: spans.tracer()}
 	rep := &report{Faults: tl.run(ctx)}
 
 	// Wind down: stop chatting, collect the last acks, close everyone.
 	close(stop)
+	senders.Wait() // no Write in progress: Sent is final
 	drainCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	for _, c := range clients {
 		c.waitAllAcked(drainCtx)
@@ -107,7 +108,7 @@ func play(ctx context.Context, cfg config, out *renderer, stderr io.Writer, span
 	for _, c := range clients {
 		c.conn.Close(websocket.StatusNormalClosure, "demo over") //nolint:errcheck // an ended Conn says so in Err
 	}
-	wg.Wait()
+	readers.Wait()
 	srv.shutdown(websocket.StatusGoingAway, "demo over")
 
 	for _, c := range clients {
