@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -286,22 +285,4 @@ func (c *demoClient) ackedIDs() []uint64 {
 		}
 	}
 	return ids
-}
-
-var phrases = []string{"hi all", "anyone there?", "brb", "lunch at noon?", "ship it", "+1", "looks good", "on my way"}
-
-func chatLine(name string, id uint64) string {
-	return fmt.Sprintf("%s #%d: %s", name, id, phrases[int(id)%len(phrases)])
-}
-
-func idList(ids []uint64) string {
-	s := make([]string, 0, len(ids))
-	for i, id := range ids {
-		if i == 6 {
-			s = append(s, "...")
-			break
-		}
-		s = append(s, fmt.Sprintf("#%d", id))
-	}
-	return strings.Join(s, " ")
 }

@@ -96,19 +96,7 @@ func play(ctx context.Context, cfg config, out *renderer, stderr io.Writer, span
 	tl := &timeline{cfg: cfg, srv: srv, clients: clients, out: out, tracer: spans.tracer()}
 	rep := &report{Faults: tl.run(ctx)}
 
-	// Wind down: stop chatting, collect the last acks, close everyone.
-	close(stop)
-	senders.Wait() // no Write in progress: Sent is final
-	drainCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	for _, c := range clients {
-		c.waitAllAcked(drainCtx)
-	}
-	cancel()
-	out.line("", "== end: every client closes with 1000 ==")
-	for _, c := range clients {
-		c.conn.Close(websocket.StatusNormalClosure, "demo over") //nolint:errcheck // an ended Conn says so in Err
-	}
-	readers.Wait()
+	windDown(ctx, clients, stop, &senders, &readers, out)
 	srv.shutdown(websocket.StatusGoingAway, "demo over")
 
 	for _, c := range clients {
@@ -123,6 +111,22 @@ func play(ctx context.Context, cfg config, out *renderer, stderr io.Writer, span
 	out.printf("\n")
 	summary(out.w, rep.Clients)
 	return rep, ctx.Err()
+}
+
+// windDown stops the chat, collects the last acks and closes every client.
+func windDown(ctx context.Context, clients []*demoClient, stop chan struct{}, senders, readers *sync.WaitGroup, out *renderer) {
+	close(stop)
+	senders.Wait() // no Write in progress: Sent is final
+	drainCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	for _, c := range clients {
+		c.waitAllAcked(drainCtx)
+	}
+	out.line("", "== end: every client closes with 1000 ==")
+	for _, c := range clients {
+		c.conn.Close(websocket.StatusNormalClosure, "demo over") //nolint:errcheck // an ended Conn says so in Err
+	}
+	readers.Wait()
 }
 
 // dialCast connects every member of the cast.

@@ -88,11 +88,10 @@ func (t *timeline) play(ctx context.Context, f fault) faultResult {
 	defer span.End()
 	began := time.Now()
 	live := t.running()
-	base := make(map[*demoClient]uint64, len(live))
-	before := make(map[*demoClient]clientStats, len(live))
+	before := make(map[*demoClient]snapshot, len(live))
 	for _, c := range live {
 		c.mu.Lock()
-		base[c], before[c] = c.gen, c.st
+		before[c] = snapshot{gen: c.gen, st: c.st}
 		c.mu.Unlock()
 	}
 	res := faultResult{Name: f.name}
@@ -114,7 +113,7 @@ func (t *timeline) play(ctx context.Context, f fault) faultResult {
 	}
 	var late, ended []string
 	for _, c := range live {
-		if !c.waitDelivering(wctx, base[c]) {
+		if !c.waitDelivering(wctx, before[c].gen) {
 			if c.conn.Err() != nil {
 				ended = append(ended, c.name)
 			} else {
@@ -124,23 +123,36 @@ func (t *timeline) play(ctx context.Context, f fault) faultResult {
 	}
 	res.After = time.Since(began)
 	res.Recovered = len(late) == 0 && len(ended) < len(live)
-	buffered, resent := 0, 0
-	for _, c := range live {
-		c.mu.Lock()
-		buffered += c.st.BufferedDelivered - before[c].BufferedDelivered
-		resent += c.st.Resent - before[c].Resent
-		c.mu.Unlock()
-	}
-	res.Note = fmt.Sprintf("delivery resumed %s after the fault; %d buffered messages delivered, %d lost in flight re-sent",
-		round(res.After), buffered, resent)
-	if len(ended) > 0 {
-		res.Note += "; ended meanwhile: " + strings.Join(ended, ", ")
-	}
+	res.Note = recoveryNote(res.After, live, before, ended)
 	if len(late) > 0 {
 		res.Note = fmt.Sprintf("no delivery within %s for %s", round(t.cfg.recoverCap), strings.Join(late, ", "))
 		span.SetStatus(codes.Error, res.Note)
 	}
 	return res
+}
+
+// snapshot is a client's state when a fault began.
+type snapshot struct {
+	gen uint64
+	st  clientStats
+}
+
+// recoveryNote says how delivery resumed, with what the clients buffered
+// and re-sent since the fault.
+func recoveryNote(after time.Duration, live []*demoClient, before map[*demoClient]snapshot, ended []string) string {
+	buffered, resent := 0, 0
+	for _, c := range live {
+		c.mu.Lock()
+		buffered += c.st.BufferedDelivered - before[c].st.BufferedDelivered
+		resent += c.st.Resent - before[c].st.Resent
+		c.mu.Unlock()
+	}
+	note := fmt.Sprintf("delivery resumed %s after the fault; %d buffered messages delivered, %d lost in flight re-sent",
+		round(after), buffered, resent)
+	if len(ended) > 0 {
+		note += "; ended meanwhile: " + strings.Join(ended, ", ")
+	}
+	return note
 }
 
 func (t *timeline) waitKicked(ctx context.Context, res faultResult, began time.Time) faultResult {
