@@ -59,8 +59,8 @@
 // connection's only reader, so control frames are handled even when the
 // application does not call Read. The heartbeat runs from a timer callback
 // only while a ping is due. A short-lived goroutine flushes the send buffer
-// after a reconnect. Close and CloseNow return after all of them have
-// returned.
+// after a reconnect, and another runs each dial while the supervisor waits
+// for it. Close and CloseNow return after all of them have returned.
 //
 // OnConnect runs on the supervisor goroutine; the Conn does nothing else
 // while it runs. Observer.OnEvent is called on the supervisor goroutine,

@@ -102,7 +102,7 @@ func (c *Conn) dialOnce(parent context.Context) (*websocket.Conn, *http.Response
 	defer cancel(nil)
 	t := c.opts.Clock.AfterFunc(c.opts.DialTimeout, func() { cancel(errAttemptTimeout) })
 	defer t.Stop()
-	ws, resp, err := c.opts.Dialer(ctx, c.url, cloneDialOptions(c.opts.DialOptions))
+	ws, resp, err := c.dial(ctx)
 	if err == nil && ws == nil {
 		err = errNoConn
 	}
@@ -122,6 +122,25 @@ func (c *Conn) dialOnce(parent context.Context) (*websocket.Conn, *http.Response
 		return nil, resp, c.scrub(err)
 	}
 	return ws, resp, nil
+}
+
+// dial calls the Dialer on a short-lived goroutine and waits for it. The
+// HTTP handshake needs a deep stack; grown on the supervisor, that stack
+// would stay for the life of the connection (the read loop keeps it in
+// use, so the GC does not shrink it), doubling an idle Conn's stack.
+func (c *Conn) dial(ctx context.Context) (*websocket.Conn, *http.Response, error) {
+	type result struct {
+		ws   *websocket.Conn
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ws, resp, err := c.opts.Dialer(ctx, c.url, cloneDialOptions(c.opts.DialOptions))
+		done <- result{ws, resp, err}
+	}()
+	r := <-done
+	return r.ws, r.resp, r.err
 }
 
 // session serves an established connection until it ends, then
