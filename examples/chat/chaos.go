@@ -112,8 +112,14 @@ func (s *chatServer) serveFault(w http.ResponseWriter, r *http.Request) {
 	}
 	switch q.Get("do") {
 	case "restart":
-		go s.restart(context.Background(), window) //nolint:errcheck // best effort
 		fmt.Fprintf(w, "restarting: 1012 to every client, down for %v\n", window)
+		go func() {
+			// Let this answer reach curl first: the restart closes
+			// every connection of the HTTP server, this one included.
+			if sleep(context.Background(), 100*time.Millisecond) == nil {
+				s.restart(context.Background(), window) //nolint:errcheck // best effort
+			}
+		}()
 	case "overload":
 		go s.overload(context.Background(), window) //nolint:errcheck // best effort
 		fmt.Fprintf(w, "overloaded for %v: 1013, then 503 with Retry-After: %d\n", window, s.retryAfter)
