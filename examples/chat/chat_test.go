@@ -132,6 +132,18 @@ func TestClientMode(t *testing.T) {
 				"decision": "stop", "label": "close_1008", "reason": "no spam"},
 		},
 		{
+			name: "1000 from the server is a clean end",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				ws, err := websocket.Accept(w, r, nil)
+				if err != nil {
+					return
+				}
+				ws.Close(websocket.StatusNormalClosure, "done")
+			},
+			want:  0,
+			event: map[string]any{"event": "closed", "code": 1000.0, "category": "terminal", "decision": "stop"},
+		},
+		{
 			name:    "503 until it gives up",
 			handler: func(w http.ResponseWriter, r *http.Request) { http.Error(w, "busy", http.StatusServiceUnavailable) },
 			args:    []string{"-max-attempts", "2", "-initial-backoff", "10ms", "-max-backoff", "20ms"},
