@@ -127,7 +127,9 @@ func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, p []byte) e
 			if ctx.Err() != nil {
 				return fmt.Errorf("failed to write: %w", ctx.Err())
 			}
-			c.writable.CompareAndSwap(ws, nil)
+			c.mu.Lock()
+			c.dropWritableLocked(ws)
+			c.mu.Unlock()
 			if c.opts.SendMode == SendFail {
 				return fmt.Errorf("failed to write: %w", err)
 			}

@@ -106,6 +106,14 @@ func (c *Conn) flush(ws *websocket.Conn) {
 	}
 }
 
+// dropWritableLocked stops Write from using ws. writable is set and
+// cleared only under mu, so up is closed exactly while writable is set.
+func (c *Conn) dropWritableLocked(ws *websocket.Conn) {
+	if c.writable.CompareAndSwap(ws, nil) {
+		c.up = make(chan struct{})
+	}
+}
+
 func (c *Conn) makeWritableLocked(ws *websocket.Conn) {
 	c.writable.Store(ws)
 	close(c.up)
@@ -115,9 +123,7 @@ func (c *Conn) makeWritableLocked(ws *websocket.Conn) {
 func (c *Conn) unregister(ws *websocket.Conn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.writable.CompareAndSwap(ws, nil) {
-		c.up = make(chan struct{})
-	}
+	c.dropWritableLocked(ws)
 	c.cur = nil
 	if !c.closing {
 		c.setStateLocked(Reconnecting)
