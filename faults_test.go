@@ -451,3 +451,48 @@ func checkEnd(t *testing.T, err error, want outcome, rec *wstest.Recorder) {
 		}
 	}
 }
+
+// TestWriteFailureThenReconnect: a Write that fails on a connection the
+// reader has not yet seen die, then the reconnect. Found by the chaos
+// soak: the failed Write dropped the connection from Write's path without
+// re-arming the "connected" signal, so the next connection closed it a
+// second time and the Conn panicked.
+func TestWriteFailureThenReconnect(t *testing.T) {
+	url, _ := wstest.Serve(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n > 1 {
+			echoServer(n, w, r)
+			return
+		}
+		conn, brw, err := wstest.Accept(w, r)
+		if err != nil {
+			return
+		}
+		// One message keeps the client's reader busy handing it to Read,
+		// so it does not see the reset that follows.
+		brw.Write(wstest.Frame(wstest.OpText, []byte("hello")))
+		brw.Flush()
+		conn.(*net.TCPConn).SetLinger(0)
+		conn.Close()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rec := wstest.NewRecorder(nil, false)
+	c, err := reconnect.Dial(ctx, url, &reconnect.Options{SendMode: reconnect.SendFail, PingInterval: -1, Observer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	// SendFail reports the failed write, so the test knows Write has let
+	// go of the dead connection before the reader sees it die.
+	for c.Write(ctx, websocket.MessageText, []byte("into the reset")) == nil {
+		if ctx.Err() != nil {
+			t.Fatal("Write never failed on a reset connection")
+		}
+	}
+	if _, p, err := c.Read(ctx); err != nil || string(p) != "hello" {
+		t.Fatalf("Read = %q, %v", p, err)
+	}
+	rec.Next(t, reconnect.EventConnected)
+	rec.Next(t, reconnect.EventConnected)
+	roundTrip(t, ctx, c, "after the reconnect")
+}

@@ -1,0 +1,529 @@
+package wsreconnect_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/rs/zerolog"
+
+	"github.com/wsreconnect/wsreconnect/internal/toxy"
+	"github.com/wsreconnect/wsreconnect/policy"
+	"github.com/wsreconnect/wsreconnect/reconnect"
+)
+
+// The chaos soak: clients behind toxiproxy, faults toggled at random,
+// messages sent through the library's buffer and acknowledged by the
+// server application. The short run (20 clients, 10 s) is part of the
+// normal test run; the full one (100 clients, 2 min) runs with -soak or
+// WSRECONNECT_SOAK=1. WSRECONNECT_SOAK_SEED replays a seed.
+var soakFlag = flag.Bool("soak", false, "run the full chaos soak (100 clients, 2 minutes)")
+
+type soakConfig struct {
+	clients  int
+	duration time.Duration
+	seed     uint64
+}
+
+func soakSettings() soakConfig {
+	cfg := soakConfig{clients: 20, duration: 10 * time.Second, seed: uint64(time.Now().UnixNano())}
+	if *soakFlag || os.Getenv("WSRECONNECT_SOAK") == "1" {
+		cfg.clients, cfg.duration = 100, 2*time.Minute
+	}
+	if s := os.Getenv("WSRECONNECT_SOAK_SEED"); s != "" {
+		seed, err := strconv.ParseUint(s, 10, 64)
+		if err == nil {
+			cfg.seed = seed
+		}
+	}
+	return cfg
+}
+
+// soakServer is the server application: it acknowledges every message
+// and delivers each (client, seq) to the application once.
+type soakServer struct {
+	mu        sync.Mutex
+	raw       map[int]map[int]int // client -> seq -> times received
+	conns     map[int]*websocket.Conn
+	reject    map[int]int // client -> handshakes still to refuse with 503
+	delivered atomic.Int64
+	closers   sync.WaitGroup
+}
+
+func newSoakServer() *soakServer {
+	return &soakServer{raw: map[int]map[int]int{}, conns: map[int]*websocket.Conn{}, reject: map[int]int{}}
+}
+
+func (s *soakServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/c/"))
+	s.mu.Lock()
+	if s.reject[id] > 0 {
+		s.reject[id]--
+		s.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+		return
+	}
+	s.mu.Unlock()
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer ws.CloseNow()
+	s.mu.Lock()
+	s.conns[id] = ws
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.conns[id] == ws {
+			delete(s.conns, id)
+		}
+		s.mu.Unlock()
+	}()
+	ctx := context.Background()
+	for {
+		_, p, err := ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		seq, err := strconv.Atoi(strings.TrimPrefix(string(p), "m "))
+		if err != nil {
+			ws.Close(websocket.StatusUnsupportedData, "bad message")
+			return
+		}
+		s.mu.Lock()
+		if s.raw[id] == nil {
+			s.raw[id] = map[int]int{}
+		}
+		s.raw[id][seq]++
+		if s.raw[id][seq] == 1 {
+			s.delivered.Add(1)
+		}
+		s.mu.Unlock()
+		if ws.Write(ctx, websocket.MessageText, []byte("a "+strconv.Itoa(seq))) != nil {
+			return
+		}
+	}
+}
+
+// kick closes client id's connection from the server side, with a code
+// (0: drop TCP without a close frame).
+func (s *soakServer) kick(id int, code websocket.StatusCode) bool {
+	s.mu.Lock()
+	ws := s.conns[id]
+	s.mu.Unlock()
+	if ws == nil {
+		return false
+	}
+	if code == 0 {
+		ws.CloseNow()
+		return true
+	}
+	s.closers.Add(1)
+	go func() {
+		defer s.closers.Done()
+		ws.Close(code, "chaos")
+	}()
+	return true
+}
+
+func (s *soakServer) received(id, seq int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.raw[id][seq]
+}
+
+// soakClient is one client application: it numbers its messages, resends
+// those a drop may have lost, and records acknowledgements.
+type soakClient struct {
+	id    int
+	conn  *reconnect.Conn
+	proxy *toxy.Proxy
+
+	resend chan struct{}
+
+	mu       sync.Mutex
+	next     int
+	sentAt   map[int]time.Time // seq -> last time Write took it
+	resends  map[int]int
+	acked    map[int]bool
+	lastDrop time.Time
+	connects int
+	full     int // writes refused with ErrBufferFull
+	offline  int // writes while not connected (into the buffer)
+}
+
+func (c *soakClient) OnEvent(e reconnect.Event) {
+	switch e.Kind {
+	case reconnect.EventDisconnected:
+		c.mu.Lock()
+		c.lastDrop = e.Time
+		c.mu.Unlock()
+	case reconnect.EventConnected:
+		c.mu.Lock()
+		c.connects++
+		c.mu.Unlock()
+		if e.Generation > 1 {
+			select {
+			case c.resend <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (c *soakClient) write(ctx context.Context, seq int, resend bool) error {
+	offline := c.conn.State() != reconnect.Connected
+	err := c.conn.Write(ctx, websocket.MessageText, []byte("m "+strconv.Itoa(seq)))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case errors.Is(err, reconnect.ErrBufferFull):
+		c.full++
+		return nil
+	case err != nil:
+		return err
+	}
+	c.sentAt[seq] = time.Now()
+	if resend {
+		c.resends[seq]++
+	}
+	if offline {
+		c.offline++
+	}
+	return nil
+}
+
+// unacked returns the messages written at or before t and not acked.
+func (c *soakClient) unacked(t time.Time) []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int
+	for seq, at := range c.sentAt {
+		if !c.acked[seq] && !at.After(t) {
+			out = append(out, seq)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// send writes a new message every few tens of milliseconds and, after a
+// reconnect, resends what was written before the drop and not acked.
+func (c *soakClient) send(ctx context.Context, rng *rand.Rand, errs chan<- error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.resend:
+			c.mu.Lock()
+			drop := c.lastDrop
+			c.mu.Unlock()
+			for _, seq := range c.unacked(drop) {
+				if err := c.write(ctx, seq, true); err != nil && ctx.Err() == nil {
+					errs <- fmt.Errorf("client %d: resend %d: %w", c.id, seq, err)
+					return
+				}
+			}
+		case <-time.After(time.Duration(20+rng.IntN(80)) * time.Millisecond):
+			c.mu.Lock()
+			seq := c.next
+			c.next++
+			c.mu.Unlock()
+			if err := c.write(ctx, seq, false); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("client %d: write %d: %w", c.id, seq, err)
+				return
+			}
+		}
+	}
+}
+
+// read records acks until the Conn ends.
+func (c *soakClient) read(errs chan<- error) {
+	for {
+		_, p, err := c.conn.Read(context.Background())
+		if err != nil {
+			return
+		}
+		seq, err := strconv.Atoi(strings.TrimPrefix(string(p), "a "))
+		if err != nil {
+			errs <- fmt.Errorf("client %d: bad ack %q", c.id, p)
+			return
+		}
+		c.mu.Lock()
+		c.acked[seq] = true
+		c.mu.Unlock()
+	}
+}
+
+// chaosFault is one fault the chaos loop can inject.
+type chaosFault struct {
+	name   string
+	inject func(c *soakClient, srv *soakServer) bool // false: nothing to do
+}
+
+var chaosFaults = []chaosFault{
+	toxicFault("reset_peer", "reset_peer", "upstream", `{"timeout":0}`),
+	toxicFault("blackhole", "timeout", "downstream", `{"timeout":0}`),
+	toxicFault("latency", "latency", "downstream", `{"latency":40,"jitter":30}`),
+	toxicFault("slicer", "slicer", "downstream", `{"average_size":8,"size_variation":6,"delay":100}`),
+	toxicFault("limit_data", "limit_data", "downstream", `{"bytes":1500}`),
+	toxicFault("bandwidth", "bandwidth", "downstream", `{"rate":2}`),
+	kickFault("close_1001", 1001), kickFault("close_1011", 1011), kickFault("close_1012", 1012),
+	kickFault("close_1013", 1013), kickFault("close_1014", 1014), kickFault("drop_tcp", 0),
+	{name: "handshake_503", inject: func(c *soakClient, srv *soakServer) bool {
+		srv.mu.Lock()
+		srv.reject[c.id] += 2
+		srv.mu.Unlock()
+		return srv.kick(c.id, 1012)
+	}},
+}
+
+func toxicFault(name, typ, stream, attrs string) chaosFault {
+	return chaosFault{name: name, inject: func(c *soakClient, _ *soakServer) bool {
+		return c.proxy.Add("chaos", typ, stream, 1, attrs) == nil
+	}}
+}
+
+func kickFault(name string, code websocket.StatusCode) chaosFault {
+	return chaosFault{name: name, inject: func(c *soakClient, srv *soakServer) bool { return srv.kick(c.id, code) }}
+}
+
+func soakOptions(obs reconnect.Observer) *reconnect.Options {
+	return &reconnect.Options{
+		Policy: policy.Policy{
+			Backoff:            policy.Backoff{Initial: 20 * time.Millisecond, Max: 400 * time.Millisecond},
+			TryAgainLaterDelay: 100 * time.Millisecond,
+			RestartSpread:      100 * time.Millisecond,
+			MaxRetryAfter:      200 * time.Millisecond,
+		},
+		DialTimeout:    time.Second,
+		MinUptime:      500 * time.Millisecond,
+		PingInterval:   200 * time.Millisecond,
+		PingTimeout:    400 * time.Millisecond,
+		BufferMessages: 4096,
+		Observer:       obs,
+	}
+}
+
+func TestChaosSoak(t *testing.T) {
+	cfg := soakSettings()
+	zerolog.SetGlobalLevel(zerolog.Disabled) // toxiproxy's bandwidth toxic logs through the global logger
+	t.Logf("soak: seed %d (replay with WSRECONNECT_SOAK_SEED=%d), %d clients, %v", cfg.seed, cfg.seed, cfg.clients, cfg.duration)
+	runtime.GC()
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	baseGoroutines, baseHeap := runtime.NumGoroutine(), mem.HeapAlloc
+
+	srv := newSoakServer()
+	hs := httptest.NewServer(srv)
+	rng := rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15))
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, cfg.clients*2)
+	clients := make([]*soakClient, cfg.clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		p, err := toxy.Start(strings.TrimPrefix(hs.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &soakClient{id: i, proxy: p, resend: make(chan struct{}, 1),
+			sentAt: map[int]time.Time{}, resends: map[int]int{}, acked: map[int]bool{}}
+		dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
+		c.conn, err = reconnect.Dial(dctx, "ws://"+p.Addr()+"/c/"+strconv.Itoa(i), soakOptions(c))
+		dcancel()
+		if err != nil {
+			t.Fatalf("client %d: Dial = %v", i, err)
+		}
+		clients[i] = c
+		crng := rand.New(rand.NewPCG(cfg.seed+uint64(i), 1))
+		wg.Add(2)
+		go func() { defer wg.Done(); c.send(ctx, crng, errs) }()
+		go func() { defer wg.Done(); c.read(errs) }()
+	}
+
+	// Chaos: toggle faults on random clients.
+	injected := map[string]int{}
+	active := map[int]time.Time{} // client -> when its toxic comes off
+	end := time.Now().Add(cfg.duration)
+	for now := time.Now(); now.Before(end); now = time.Now() {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case <-time.After(time.Duration((0.5 + rng.Float64()) * float64(2*time.Second) / float64(cfg.clients))):
+			// About one fault per client every two seconds.
+		}
+		for id, until := range active {
+			if now.After(until) {
+				clients[id].proxy.Remove("chaos")
+				delete(active, id)
+			}
+		}
+		id := rng.IntN(cfg.clients)
+		f := chaosFaults[rng.IntN(len(chaosFaults))]
+		if _, busy := active[id]; busy {
+			continue
+		}
+		if f.inject(clients[id], srv) {
+			injected[f.name]++
+			if !strings.HasPrefix(f.name, "close_") && f.name != "drop_tcp" && f.name != "handshake_503" {
+				active[id] = now.Add(time.Duration(100+rng.IntN(1500)) * time.Millisecond)
+			}
+		}
+	}
+
+	// Calm: faults off; every client must come back and every message
+	// written get acknowledged, resending what a drop may have lost.
+	for id := range active {
+		clients[id].proxy.Remove("chaos")
+	}
+	srv.mu.Lock()
+	clear(srv.reject)
+	srv.mu.Unlock()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, c := range clients {
+		wctx, wcancel := context.WithDeadline(ctx, deadline)
+		for c.conn.State() != reconnect.Connected && c.conn.WaitForStateChange(wctx, c.conn.State()) {
+		}
+		wcancel()
+		if s := c.conn.State(); s != reconnect.Connected {
+			t.Errorf("client %d is %v at the end, want connected (%v)", c.id, s, c.conn.Err())
+		}
+	}
+	pending := 0
+	for time.Now().Before(deadline) {
+		pending = 0
+		for _, c := range clients {
+			for _, seq := range c.unacked(time.Now().Add(-time.Second)) {
+				pending++
+				c.write(ctx, seq, true)
+			}
+		}
+		if pending == 0 {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	cancel() // stop the senders
+
+	// Tail: every fourth client is cut off and closed with messages still
+	// buffered, which must come back from Undelivered and never arrive.
+	type tail struct {
+		c    *soakClient
+		seqs []int
+	}
+	var tails []tail
+	for i := 0; i < len(clients); i += 4 {
+		c := clients[i]
+		c.proxy.Add("tail", "reset_peer", "upstream", 1, `{"timeout":0}`)
+		c.conn.Reconnect()
+		wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for c.conn.State() == reconnect.Connected && c.conn.WaitForStateChange(wctx, reconnect.Connected) {
+		}
+		wcancel()
+		tl := tail{c: c}
+		for range 3 {
+			c.mu.Lock()
+			seq := c.next
+			c.next++
+			c.mu.Unlock()
+			if err := c.conn.Write(context.Background(), websocket.MessageText, []byte("m "+strconv.Itoa(seq))); err != nil {
+				t.Errorf("client %d: tail write: %v", c.id, err)
+			}
+			tl.seqs = append(tl.seqs, seq)
+		}
+		tails = append(tails, tl)
+	}
+	for _, c := range clients {
+		c.conn.Close(websocket.StatusNormalClosure, "soak over")
+	}
+	wg.Wait()
+	srv.closers.Wait()
+	for _, c := range clients {
+		c.proxy.Stop()
+	}
+	hs.Close()
+
+	// Accounting.
+	var written, acked, resent, connects, full, offline, lost, dupes int
+	for _, c := range clients {
+		c.mu.Lock()
+		for seq := range c.sentAt {
+			written++
+			got := srv.received(c.id, seq)
+			switch {
+			case c.acked[seq]:
+				acked++
+			case got > 0:
+				// Delivered, ack not back: counted as delivered.
+			default:
+				lost++
+				t.Errorf("client %d: message %d written, never acked, never delivered, not undelivered", c.id, seq)
+			}
+			if got > 1+c.resends[seq] {
+				dupes++
+				t.Errorf("client %d: message %d received %d times with %d resends: the library duplicated it", c.id, seq, got, c.resends[seq])
+			}
+			resent += c.resends[seq]
+		}
+		connects += c.connects
+		full += c.full
+		offline += c.offline
+		c.mu.Unlock()
+	}
+	undelivered := 0
+	for _, tl := range tails {
+		var back []int
+		for _, m := range tl.c.conn.Undelivered() {
+			seq, _ := strconv.Atoi(strings.TrimPrefix(string(m.Data), "m "))
+			back = append(back, seq)
+		}
+		undelivered += len(back)
+		for _, seq := range tl.seqs {
+			got := srv.received(tl.c.id, seq)
+			if (got > 0) == slices.Contains(back, seq) {
+				t.Errorf("client %d: tail message %d delivered %d times and undelivered %v: want exactly one", tl.c.id, seq, got, slices.Contains(back, seq))
+			}
+		}
+	}
+	if pending > 0 {
+		t.Errorf("%d messages still unacked after the calm", pending)
+	}
+	total := 0
+	for _, n := range injected {
+		total += n
+	}
+	t.Logf("soak figures: clients %d, duration %v, messages written %d, acked %d, delivered to the server app %d, resent after drops %d, "+
+		"written while offline %d, refused by a full buffer %d, connections %d, faults injected %d %v, tail undelivered %d, lost %d, duplicated by the library %d",
+		cfg.clients, cfg.duration, written, acked, srv.delivered.Load(), resent, offline, full, connects, total, injected, undelivered, lost, dupes)
+
+	// Goroutines and heap return to the baseline.
+	settle := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > baseGoroutines+2 && time.Now().Before(settle) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	clients, srv, tails, hs = nil, nil, nil, nil
+	runtime.GC()
+	runtime.ReadMemStats(&mem)
+	t.Logf("goroutines %d (baseline %d), heap %d KiB (baseline %d KiB)", runtime.NumGoroutine(), baseGoroutines, mem.HeapAlloc>>10, baseHeap>>10)
+	if n := runtime.NumGoroutine(); n > baseGoroutines+2 {
+		t.Errorf("%d goroutines after the soak, baseline %d", n, baseGoroutines)
+	}
+	if mem.HeapAlloc > baseHeap+16<<20 {
+		t.Errorf("heap %d KiB after the soak, baseline %d KiB", mem.HeapAlloc>>10, baseHeap>>10)
+	}
+}
