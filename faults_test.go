@@ -124,6 +124,18 @@ func refuse(status int, retryAfter string) func(int, http.ResponseWriter, *http.
 	}
 }
 
+// redirectTo answers the upgrade with a redirect to target: 302 for an
+// absolute target, 307 for a path on the same host.
+func redirectTo(target string) func(int, http.ResponseWriter, *http.Request) {
+	return func(_ int, w http.ResponseWriter, r *http.Request) {
+		code := http.StatusFound
+		if strings.HasPrefix(target, "/") {
+			code = http.StatusTemporaryRedirect
+		}
+		http.Redirect(w, r, target, code)
+	}
+}
+
 func echoServer(_ int, w http.ResponseWriter, r *http.Request) {
 	ws, err := websocket.Accept(w, r, nil)
 	if err != nil {
@@ -182,6 +194,9 @@ func behaviours() []behaviour {
 		{name: "handshake_401_retry_after", h: refuse(401, "1"), dialFails: true, want: refuses(401)},
 		{name: "handshake_403", h: refuse(403, ""), dialFails: true, want: refuses(403)},
 		{name: "handshake_404", h: refuse(404, ""), dialFails: true, want: refuses(404)},
+		// Redirects are reported, not followed: the policy stops on 3xx.
+		{name: "handshake_302_redirect", h: redirectTo("http://elsewhere.example/ws"), dialFails: true, want: refuses(302)},
+		{name: "handshake_307_redirect_same_host", h: redirectTo("/other"), dialFails: true, want: refuses(307)},
 		{name: "handshake_429_no_retry_after", h: refuse(429, ""), dialFails: true, want: throttles(429, 0)},
 		{name: "handshake_429_retry_after_seconds", h: refuse(429, "1"), dialFails: true, want: throttles(429, matrixMaxRetryAfter)},
 		{name: "handshake_429_retry_after_date", h: refuse(429, future), dialFails: true, want: throttles(429, matrixMaxRetryAfter)},
