@@ -1,6 +1,7 @@
 package reconnect
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 )
@@ -45,29 +46,47 @@ func scrubber(raw string) func(error) error {
 		}
 	}
 	target := redactURL(raw)
+	clean := func(msg string) string {
+		msg = strings.ReplaceAll(msg, raw, target)
+		for _, s := range secrets {
+			msg = strings.ReplaceAll(msg, s, "REDACTED")
+		}
+		return msg
+	}
 	return func(err error) error {
 		if err == nil {
 			return nil
 		}
 		msg := err.Error()
-		clean := strings.ReplaceAll(msg, raw, target)
-		for _, s := range secrets {
-			clean = strings.ReplaceAll(clean, s, "REDACTED")
+		if c := clean(msg); c != msg {
+			return &scrubbedError{msg: c, err: err, clean: clean}
 		}
-		if clean == msg {
-			return err
-		}
-		return &scrubbedError{msg: clean, err: err}
+		return err
 	}
 }
 
 // safeWords are fragments of every error message; never treated as secrets.
 const safeWords = "failed to WebSocket dial: send handshake request Get http https ws wss tcp dial read write"
 
+// scrubbedError is err with secrets removed from its text and from the
+// text of every error in its chain, for code that walks the chain (error
+// reporters do). errors.Is and errors.As still see the original chain.
 type scrubbedError struct {
-	msg string
-	err error
+	msg   string
+	err   error
+	clean func(string) string
 }
 
 func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
+
+// Unwrap returns the next error of the chain, scrubbed too.
+func (e *scrubbedError) Unwrap() error {
+	next := errors.Unwrap(e.err)
+	if next == nil {
+		return nil
+	}
+	return &scrubbedError{msg: e.clean(next.Error()), err: next, clean: e.clean}
+}
+
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
+func (e *scrubbedError) As(target any) bool   { return errors.As(e.err, target) }
