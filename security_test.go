@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,6 +50,7 @@ func secretHeaders() http.Header {
 type recordAll struct {
 	mu    sync.Mutex
 	lines []string
+	errs  []error
 	next  reconnect.Observer
 }
 
@@ -59,13 +61,17 @@ func (r *recordAll) OnEvent(e reconnect.Event) {
 	}
 	r.mu.Lock()
 	r.lines = append(r.lines, line)
+	if e.Err != nil {
+		r.errs = append(r.errs, e.Err)
+	}
 	r.mu.Unlock()
 	r.next.OnEvent(e)
 }
 
 // TestNoSecretsRecorded runs every way a connection can fail with secrets
 // in the URL and the headers, and greps everything recorded: events,
-// final errors, spans (names, attributes, events, status) and metrics.
+// final errors and every error in their chains (error reporters walk
+// them), spans (names, attributes, events, status) and metrics.
 func TestNoSecretsRecorded(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	reader := sdkmetric.NewManualReader()
@@ -133,8 +139,17 @@ func TestNoSecretsRecorded(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%s: no final error", sc.name)
 		}
-		recorded = append(recorded, sc.name+": final "+err.Error(), fmt.Sprintf("%s: final %+v", sc.name, err))
+		if sc.name == "refused" && !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("refused: errors.Is(%v, ECONNREFUSED) = false through the scrubbed chain", err)
+		}
+		recorded = append(recorded, fmt.Sprintf("%s: final %+v", sc.name, err))
+		recorded = append(recorded, chainText(sc.name+": final", err)...)
+		rec.mu.Lock()
 		recorded = append(recorded, rec.lines...)
+		for _, e := range rec.errs {
+			recorded = append(recorded, chainText(sc.name+": event", e)...)
+		}
+		rec.mu.Unlock()
 	}
 	recorded = append(recorded, dumpSpans(spans.Ended())...)
 	var rm metricdata.ResourceMetrics
@@ -155,6 +170,24 @@ func TestNoSecretsRecorded(t *testing.T) {
 			t.Errorf("secret recorded: %s", line)
 		}
 	}
+}
+
+// chainText returns the text of err and of every error in its chain, as
+// an error reporter that walks the chain would record them.
+func chainText(prefix string, err error) []string {
+	if err == nil {
+		return nil
+	}
+	out := []string{prefix + " " + err.Error()}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		out = append(out, chainText(prefix+" >", u.Unwrap())...)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			out = append(out, chainText(prefix+" >", e)...)
+		}
+	}
+	return out
 }
 
 func echoHandler(w http.ResponseWriter, r *http.Request) { echoServer(0, w, r) }
