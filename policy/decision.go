@@ -73,8 +73,9 @@ type Decision struct {
 	// MinDelay is the shortest wait before the next attempt, from a server's
 	// Retry-After or the 1013 floor. 0 when the backoff alone decides.
 	MinDelay time.Duration
-	// Spread is a random extra wait in [0, Spread) added on top of MinDelay,
-	// so that clients told the same thing do not return together.
+	// Spread is a random extra wait in [0, Spread) added on top of the
+	// longer of MinDelay and the backoff, so that clients told the same
+	// thing do not return together.
 	Spread time.Duration
 	// Location is the target of a 3xx handshake answer, with userinfo and
 	// query removed so that no credential leaks into logs.

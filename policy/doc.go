@@ -88,6 +88,6 @@
 // the first wait after a Reset drawn from [0, 500 ms) so that a fleet that
 // dropped together does not return together. Policy.Delay combines the
 // backoff's value with the decision: the wait is the longer of the backoff
-// delay and MinDelay plus a random part of Spread. Policy.GiveUp applies the
+// delay and MinDelay, plus a random part of Spread. Policy.GiveUp applies the
 // optional limits MaxAttempts and MaxOutage.
 package policy

@@ -89,8 +89,9 @@ func TestDelay(t *testing.T) {
 		{"backoff alone", policy.Decision{}, time.Second, 0.9, time.Second},
 		{"floor wins", policy.Decision{MinDelay: 2 * time.Second}, time.Second, 0.9, 2 * time.Second},
 		{"floor plus spread", policy.Decision{MinDelay: 2 * time.Second, Spread: time.Second}, time.Second, 0.5, 2500 * time.Millisecond},
-		{"backoff beats floor", policy.Decision{MinDelay: 2 * time.Second, Spread: time.Second}, 10 * time.Second, 0.99, 10 * time.Second},
-		{"spread without floor", policy.Decision{Spread: 5 * time.Second}, 100 * time.Millisecond, 0.5, 2500 * time.Millisecond},
+		{"backoff beats floor, spread on top", policy.Decision{MinDelay: 2 * time.Second, Spread: time.Second}, 10 * time.Second, 0.99, 10990 * time.Millisecond},
+		{"spread on top of backoff", policy.Decision{Spread: 5 * time.Second}, 100 * time.Millisecond, 0.5, 2600 * time.Millisecond},
+		{"huge floor saturates", policy.Decision{MinDelay: math.MaxInt64 - 10, Spread: time.Second}, 0, 0.5, math.MaxInt64},
 		{"negative never", policy.Decision{}, -time.Second, 0, 0},
 	}
 	for _, tt := range tests {

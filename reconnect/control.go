@@ -1,9 +1,7 @@
 package reconnect
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"unicode/utf8"
 
@@ -17,7 +15,9 @@ const maxReason = 123
 // there is one, and waits until every goroutine of the Conn has returned.
 // An invalid code is refused with an error and nothing is closed. The
 // reason is made valid UTF-8 and cut to 123 bytes on a rune boundary.
-// Closing an already closed Conn returns an error that wraps net.ErrClosed.
+// The handshake is best effort: if the connection is already failing, the
+// Conn ends all the same and Close returns nil. Closing an already closed
+// Conn returns an error that wraps net.ErrClosed.
 func (c *Conn) Close(code websocket.StatusCode, reason string) error {
 	if !SendableCode(code) {
 		return fmt.Errorf("reconnect: invalid close code %d: send 1000-1003, 1007-1014 or 3000-4999", int(code))
@@ -45,14 +45,12 @@ func (c *Conn) close(end func(*websocket.Conn) error) error {
 	// Cancelling first ends any wait or dial and unblocks the reader; a
 	// connection registered from now on is closed by the supervisor.
 	c.cancel()
-	var err error
 	if ws != nil {
-		err = end(ws)
+		// Best effort: a connection that is already failing cannot
+		// complete the handshake, and the Conn ends all the same.
+		end(ws)
 	}
 	<-c.done
-	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return fmt.Errorf("failed to close: %w", err)
-	}
 	return nil
 }
 
