@@ -35,7 +35,6 @@ type demoClient struct {
 	st      clientStats
 	lastAck uint64        // highest connection generation that carried an acked message
 	ackCh   chan struct{} // closed and replaced on every ack
-	held    chan struct{} // non-nil: sending paused until the connection ends (workaround.go)
 }
 
 // outMsg is what the client knows about one message it sent.
@@ -87,7 +86,6 @@ func (c *demoClient) OnEvent(e reconnect.Event) {
 	case reconnect.EventDisconnected:
 		c.mu.Lock()
 		c.live = false
-		c.releaseLocked()
 		c.mu.Unlock()
 	}
 }
@@ -119,10 +117,6 @@ func (c *demoClient) sendLoop(stop <-chan struct{}, every time.Duration) {
 // sendNew writes the next message; false once the Conn has ended.
 func (c *demoClient) sendNew() bool {
 	c.mu.Lock()
-	if c.held != nil {
-		c.mu.Unlock()
-		return true // skip this tick
-	}
 	c.nextID++
 	id := c.nextID
 	c.msgs[id] = &outMsg{carrier: c.carrierLocked(), buffered: !c.live}

@@ -31,7 +31,6 @@ type fault struct {
 	say  string
 	do   func(ctx context.Context) error
 	kick bool // the fault ends one client instead of interrupting all
-	hold bool // pause sending until the connections end (workaround.go)
 }
 
 // faultResult is what happened after a fault.
@@ -45,11 +44,11 @@ type faultResult struct {
 func (t *timeline) faults() []fault {
 	return []fault{
 		{at: 0.12, name: "restart", say: fmt.Sprintf("server restart: close 1012 to everyone, no listener for %s", round(t.cfg.restartDown)),
-			do: func(ctx context.Context) error { return t.srv.restart(ctx, t.cfg.restartDown) }, hold: true},
+			do: func(ctx context.Context) error { return t.srv.restart(ctx, t.cfg.restartDown) }},
 		{at: 0.32, name: "overload", say: fmt.Sprintf("overload: close 1013 to everyone, then %s of HTTP 503 with Retry-After: %d", round(t.cfg.overloadFor), t.srv.retryAfter),
-			do: func(ctx context.Context) error { return t.srv.overload(ctx, t.cfg.overloadFor) }, hold: true},
+			do: func(ctx context.Context) error { return t.srv.overload(ctx, t.cfg.overloadFor) }},
 		{at: 0.55, name: "tcp-drop", say: "network: every TCP connection dropped, no close frame",
-			do: func(context.Context) error { t.srv.dropTCP(); return nil }, hold: true},
+			do: func(context.Context) error { t.srv.dropTCP(); return nil }},
 		{at: 0.66, name: "silence", say: "server goes silent: reads nothing, answers no ping, closes nothing",
 			do: func(context.Context) error { t.srv.silence(); return nil }},
 		{at: 0.84, name: "kick", say: fmt.Sprintf("moderator kicks %s with close %d", kicked, int(kickCode)), kick: true,
@@ -95,13 +94,7 @@ func (t *timeline) play(ctx context.Context, f fault) faultResult {
 		c.mu.Unlock()
 	}
 	res := faultResult{Name: f.name}
-	resume := func() {}
-	if f.hold {
-		resume = holdAll(live, 2*time.Second)
-	}
-	err := f.do(ctx)
-	resume()
-	if err != nil {
+	if err := f.do(ctx); err != nil {
 		res.Note = "the fault failed: " + err.Error()
 		span.SetStatus(codes.Error, res.Note)
 		return res
