@@ -20,6 +20,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/rs/zerolog"
+	"go.uber.org/goleak"
 
 	"github.com/wsreconnect/wsreconnect/internal/toxy"
 	"github.com/wsreconnect/wsreconnect/policy"
@@ -39,7 +40,9 @@ import (
 // toggled on live proxies: each network fault is a proxy whose toxics are
 // set before any connection, and toggling a fault switches the client's
 // route (its Dialer picks the proxy per attempt) and drops its current
-// connection, so the next one goes through the fault.
+// connection, so the next one goes through the fault. Relays on both sides
+// of each proxy keep its links from dying with data inside a toxic, which
+// would strand the toxic's goroutine (see relay).
 var soakFlag = flag.Bool("soak", false, "run the full chaos soak (100 clients, 2 minutes)")
 
 type soakConfig struct {
@@ -377,6 +380,7 @@ func TestChaosSoak(t *testing.T) {
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
 	baseGoroutines, baseHeap := runtime.NumGoroutine(), mem.HeapAlloc
+	before := goleak.IgnoreCurrent()
 
 	srv := newSoakServer()
 	hs := httptest.NewServer(srv)
@@ -384,14 +388,22 @@ func TestChaosSoak(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errs := make(chan error, cfg.clients*2)
 	clients := make([]*soakClient, cfg.clients)
+	// client -> relay -> toxiproxy (one per route) -> relay -> server: the
+	// relays keep toxiproxy's links from dying with data inside a toxic.
+	serverSide := startRelay(t, strings.TrimPrefix(hs.URL, "http://"))
+	relays := []*relay{serverSide}
 	proxies := make([]*toxy.Proxy, len(soakRoutes))
+	routes := make([]string, len(soakRoutes))
 	for i, r := range soakRoutes {
-		p, err := toxy.Start(strings.TrimPrefix(hs.URL, "http://"))
+		p, err := toxy.Start(serverSide.Addr())
 		if err != nil {
 			t.Fatal(err)
 		}
 		addToxics(t, p, r.name, r.toxics)
 		proxies[i] = p
+		clientSide := startRelay(t, p.Addr())
+		relays = append(relays, clientSide)
+		routes[i] = "ws://" + clientSide.Addr()
 	}
 	var senders, readers sync.WaitGroup
 	for i := range clients {
@@ -400,11 +412,11 @@ func TestChaosSoak(t *testing.T) {
 		o := soakOptions(c)
 		path := "/c/" + strconv.Itoa(i)
 		o.Dialer = func(ctx context.Context, _ string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
-			return websocket.Dial(ctx, "ws://"+proxies[c.route.Load()].Addr()+path, opts)
+			return websocket.Dial(ctx, routes[c.route.Load()]+path, opts)
 		}
 		dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
 		var err error
-		c.conn, err = reconnect.Dial(dctx, "ws://"+proxies[routeClean].Addr()+path, o)
+		c.conn, err = reconnect.Dial(dctx, routes[routeClean]+path, o)
 		dcancel()
 		if err != nil {
 			t.Fatalf("client %d: Dial = %v", i, err)
@@ -524,6 +536,9 @@ func TestChaosSoak(t *testing.T) {
 	for _, p := range proxies {
 		p.Stop()
 	}
+	for _, r := range relays {
+		r.stop()
+	}
 	hs.Close()
 
 	// Accounting: every message written is acked, or delivered with its
@@ -586,15 +601,15 @@ func TestChaosSoak(t *testing.T) {
 
 	// Goroutines and heap return to the baseline.
 	settle := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > baseGoroutines+2 && time.Now().Before(settle) {
+	for runtime.NumGoroutine() > baseGoroutines && time.Now().Before(settle) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	clients, srv, tails, hs, proxies = nil, nil, nil, nil, nil
+	clients, srv, tails, hs, proxies, relays = nil, nil, nil, nil, nil, nil
 	runtime.GC()
 	runtime.ReadMemStats(&mem)
 	t.Logf("goroutines %d (baseline %d), heap %d KiB (baseline %d KiB)", runtime.NumGoroutine(), baseGoroutines, mem.HeapAlloc>>10, baseHeap>>10)
-	if n := runtime.NumGoroutine(); n > baseGoroutines+2 {
-		t.Errorf("%d goroutines after the soak, baseline %d", n, baseGoroutines)
+	if err := goleak.Find(before); err != nil {
+		t.Errorf("goroutines left after the soak: %v", err)
 	}
 	if mem.HeapAlloc > baseHeap+16<<20 {
 		t.Errorf("heap %d KiB after the soak, baseline %d KiB", mem.HeapAlloc>>10, baseHeap>>10)
