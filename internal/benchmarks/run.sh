@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Reproduces the numbers in BENCHMARKS.md: rounds of every benchmark, raw
-# and wrapped back to back in each round (so a change in machine load hits
-# both alike), then benchstat with raw and wrapped side by side.
+# Reproduces the numbers in BENCHMARKS.md, then prints benchstat with raw
+# and wrapped side by side.
 #
 #   ./internal/benchmarks/run.sh [rounds]     # default 8 rounds; results in $OUT (default /tmp/wsbench)
+#
+# Each round runs every benchmark once per implementation, each in a fresh
+# process, raw and wrapped back to back, and alternates which one goes
+# first (ABBA), so neither a change in machine load nor an order effect
+# favours one side.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-8}
@@ -11,12 +15,27 @@ out=${OUT:-/tmp/wsbench}
 mkdir -p "$out"
 go test -c -o "$out/bench.test" ./internal/benchmarks/
 : >"$out/bench.txt"
-for _ in $(seq "$rounds"); do
-	"$out/bench.test" -test.run '^$' -test.bench 'Echo' -test.benchtime 5000x >>"$out/bench.txt"
-	"$out/bench.test" -test.run '^$' -test.bench 'Stream' -test.benchtime 50000x >>"$out/bench.txt"
-	"$out/bench.test" -test.run '^$' -test.bench 'Dial|Recover' -test.benchtime 2000x >>"$out/bench.txt"
-	"$out/bench.test" -test.run '^$' -test.bench 'Idle' -test.benchtime 1x >>"$out/bench.txt"
-	"$out/bench.test" -test.run '^$' -test.bench 'DeadPeer' -test.benchtime 10x >>"$out/bench.txt"
+
+# bench PATTERN BENCHTIME IMPL... runs PATTERN/IMPL for each IMPL in turn.
+bench() {
+	local pattern=$1 benchtime=$2
+	shift 2
+	for impl in "$@"; do
+		"$out/bench.test" -test.run '^$' -test.bench "$pattern/$impl\$" -test.benchtime "$benchtime" >>"$out/bench.txt"
+	done
+}
+
+for round in $(seq "$rounds"); do
+	impls=(raw wrapped)
+	if ((round % 2 == 0)); then
+		impls=(wrapped raw)
+	fi
+	bench 'Echo' 5000x "${impls[@]}" raw-hop
+	bench 'Stream/.*' 50000x "${impls[@]}"
+	bench 'Dial' 2000x "${impls[@]}"
+	bench 'Recover' 2000x "${impls[@]}"
+	bench 'Idle' 1x "${impls[@]}"
+	bench 'DeadPeer' 10x wrapped
 done
 # benchstat's -col /impl needs key=value sub-benchmark names.
 sed -E 's#^(Benchmark[^[:space:]]*)/(raw|wrapped|raw-hop)(-[0-9]+)#\1/impl=\2\3#' "$out/bench.txt" >"$out/bench-impl.txt"
