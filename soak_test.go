@@ -382,17 +382,58 @@ func TestChaosSoak(t *testing.T) {
 	baseGoroutines, baseHeap := runtime.NumGoroutine(), mem.HeapAlloc
 	before := goleak.IgnoreCurrent()
 
-	srv := newSoakServer()
-	hs := httptest.NewServer(srv)
-	rng := rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15))
-	ctx, cancel := context.WithCancel(context.Background())
-	errs := make(chan error, cfg.clients*2)
-	clients := make([]*soakClient, cfg.clients)
-	// client -> relay -> toxiproxy (one per route) -> relay -> server: the
-	// relays keep toxiproxy's links from dying with data inside a toxic.
-	serverSide := startRelay(t, strings.TrimPrefix(hs.URL, "http://"))
-	relays := []*relay{serverSide}
-	proxies := make([]*toxy.Proxy, len(soakRoutes))
+	s := startSoak(t, cfg)
+	injected := s.chaos(t)
+	pending := s.calm(t)
+	tails := s.cutOff(t)
+	s.shutdown()
+	s.account(t, injected, tails)
+	if pending > 0 {
+		t.Errorf("%d messages still unacked after the calm", pending)
+	}
+
+	// Goroutines and heap return to the baseline.
+	settle := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > baseGoroutines && time.Now().Before(settle) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	s, tails = nil, nil
+	runtime.GC()
+	runtime.ReadMemStats(&mem)
+	t.Logf("goroutines %d (baseline %d), heap %d KiB (baseline %d KiB)", runtime.NumGoroutine(), baseGoroutines, mem.HeapAlloc>>10, baseHeap>>10)
+	if err := goleak.Find(before); err != nil {
+		t.Errorf("goroutines left after the soak: %v", err)
+	}
+	if mem.HeapAlloc > baseHeap+16<<20 {
+		t.Errorf("heap %d KiB after the soak, baseline %d KiB", mem.HeapAlloc>>10, baseHeap>>10)
+	}
+}
+
+// soakRun is one soak: the server, the routes and the clients.
+type soakRun struct {
+	cfg     soakConfig
+	rng     *rand.Rand
+	srv     *soakServer
+	hs      *httptest.Server
+	proxies []*toxy.Proxy
+	relays  []*relay
+	clients []*soakClient
+
+	ctx              context.Context // ends when the clients stop writing
+	stopWriting      context.CancelFunc
+	errs             chan error
+	senders, readers sync.WaitGroup
+}
+
+// startSoak starts the server, a proxy per route with a relay on each
+// side (client -> relay -> toxiproxy -> relay -> server), and the clients.
+func startSoak(t *testing.T, cfg soakConfig) *soakRun {
+	s := &soakRun{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15)),
+		srv: newSoakServer(), errs: make(chan error, cfg.clients*2)}
+	s.hs = httptest.NewServer(s.srv)
+	s.ctx, s.stopWriting = context.WithCancel(context.Background())
+	serverSide := startRelay(t, strings.TrimPrefix(s.hs.URL, "http://"))
+	s.relays = []*relay{serverSide}
 	routes := make([]string, len(soakRoutes))
 	for i, r := range soakRoutes {
 		p, err := toxy.Start(serverSide.Addr())
@@ -400,13 +441,11 @@ func TestChaosSoak(t *testing.T) {
 			t.Fatal(err)
 		}
 		addToxics(t, p, r.name, r.toxics)
-		proxies[i] = p
 		clientSide := startRelay(t, p.Addr())
-		relays = append(relays, clientSide)
+		s.proxies, s.relays = append(s.proxies, p), append(s.relays, clientSide)
 		routes[i] = "ws://" + clientSide.Addr()
 	}
-	var senders, readers sync.WaitGroup
-	for i := range clients {
+	for i := range cfg.clients {
 		c := &soakClient{id: i, resend: make(chan struct{}, 1),
 			sentAt: map[int]time.Time{}, resends: map[int]int{}, acked: map[int]bool{}}
 		o := soakOptions(c)
@@ -414,77 +453,83 @@ func TestChaosSoak(t *testing.T) {
 		o.Dialer = func(ctx context.Context, _ string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
 			return websocket.Dial(ctx, routes[c.route.Load()]+path, opts)
 		}
-		dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
+		dctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 		var err error
 		c.conn, err = reconnect.Dial(dctx, routes[routeClean]+path, o)
-		dcancel()
+		cancel()
 		if err != nil {
 			t.Fatalf("client %d: Dial = %v", i, err)
 		}
-		clients[i] = c
+		s.clients = append(s.clients, c)
 		crng := rand.New(rand.NewPCG(cfg.seed+uint64(i), 1))
-		senders.Add(1)
-		readers.Add(1)
-		go func() { defer senders.Done(); c.send(ctx, crng, errs) }()
-		go func() { defer readers.Done(); c.read(errs) }()
+		s.senders.Add(1)
+		s.readers.Add(1)
+		go func() { defer s.senders.Done(); c.send(s.ctx, crng, s.errs) }()
+		go func() { defer s.readers.Done(); c.read(s.errs) }()
 	}
+	return s
+}
 
-	// Chaos: about one fault per client every two seconds, each lasting
-	// 0.1-1.6 s where it has a duration.
+// chaos injects about one fault per client every two seconds, each
+// lasting 0.1-1.6 s where it has a duration, and counts them by name.
+func (s *soakRun) chaos(t *testing.T) map[string]int {
 	faults := soakFaults()
 	injected := map[string]int{}
 	active := map[int]time.Time{} // client -> when its fault ends
-	end := time.Now().Add(cfg.duration)
+	end := time.Now().Add(s.cfg.duration)
 	for now := time.Now(); now.Before(end); now = time.Now() {
 		select {
-		case err := <-errs:
+		case err := <-s.errs:
 			t.Fatal(err)
-		case <-time.After(time.Duration((0.5 + rng.Float64()) * float64(2*time.Second) / float64(cfg.clients))):
+		case <-time.After(time.Duration((0.5 + s.rng.Float64()) * float64(2*time.Second) / float64(s.cfg.clients))):
 		}
 		for id, until := range active {
 			if now.After(until) {
-				clients[id].route.Store(routeClean)
+				s.clients[id].route.Store(routeClean)
 				delete(active, id)
 			}
 		}
-		id := rng.IntN(cfg.clients)
-		f := faults[rng.IntN(len(faults))]
-		hold := time.Duration(100+rng.IntN(1500)) * time.Millisecond
+		id := s.rng.IntN(s.cfg.clients)
+		f := faults[s.rng.IntN(len(faults))]
+		hold := time.Duration(100+s.rng.IntN(1500)) * time.Millisecond
 		if _, busy := active[id]; busy {
 			continue
 		}
-		if f.inject(clients[id], srv, hold) {
+		if f.inject(s.clients[id], s.srv, hold) {
 			injected[f.name]++
 			active[id] = now.Add(hold)
 		}
 	}
-
-	// Calm: faults off; every client must come back and every message
-	// written get acknowledged, resending what a drop may have lost.
-	srv.mu.Lock()
-	clear(srv.reject)
-	clear(srv.stall)
-	srv.mu.Unlock()
+	s.srv.mu.Lock()
+	clear(s.srv.reject)
+	clear(s.srv.stall)
+	s.srv.mu.Unlock()
 	for id := range active {
-		clients[id].route.Store(routeClean)
-		srv.kick(id, 0)
+		s.clients[id].route.Store(routeClean)
+		s.srv.kick(id, 0)
 	}
+	return injected
+}
+
+// calm checks that every client comes back once the faults are off, stops
+// the writers, and resends until every message written is acknowledged.
+// It returns how many are not.
+func (s *soakRun) calm(t *testing.T) (pending int) {
 	deadline := time.Now().Add(30 * time.Second)
-	for _, c := range clients {
-		wctx, wcancel := context.WithDeadline(ctx, deadline)
-		for c.conn.State() != reconnect.Connected && c.conn.WaitForStateChange(wctx, c.conn.State()) {
+	for _, c := range s.clients {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		for c.conn.State() != reconnect.Connected && c.conn.WaitForStateChange(ctx, c.conn.State()) {
 		}
-		wcancel()
-		if s := c.conn.State(); s != reconnect.Connected {
-			t.Errorf("client %d is %v at the end, want connected (%v)", c.id, s, c.conn.Err())
+		cancel()
+		if st := c.conn.State(); st != reconnect.Connected {
+			t.Errorf("client %d is %v at the end, want connected (%v)", c.id, st, c.conn.Err())
 		}
 	}
-	cancel() // stop writing new messages
-	senders.Wait()
-	pending := 0
+	s.stopWriting()
+	s.senders.Wait()
 	for time.Now().Before(deadline) {
 		pending = 0
-		for _, c := range clients {
+		for _, c := range s.clients {
 			pending += len(c.unacked(time.Now()))
 			// Resend what has waited long enough for its ack.
 			for _, seq := range c.unacked(time.Now().Add(-500 * time.Millisecond)) {
@@ -492,27 +537,33 @@ func TestChaosSoak(t *testing.T) {
 			}
 		}
 		if pending == 0 {
-			break
+			return 0
 		}
 		time.Sleep(600 * time.Millisecond)
 	}
+	return pending
+}
 
-	// Tail: every fourth client is cut off and closed with messages still
-	// buffered, which must come back from Undelivered and never arrive.
-	type tail struct {
-		c    *soakClient
-		seqs []int
-	}
-	var tails []tail
-	for i := 0; i < len(clients); i += 4 {
-		c := clients[i]
+// soakTail is what a cut-off client wrote while it could not connect.
+type soakTail struct {
+	c    *soakClient
+	seqs []int
+}
+
+// cutOff routes every fourth client to a proxy that resets every
+// connection, drops its connection and writes three messages, which stay
+// buffered until Close hands them back.
+func (s *soakRun) cutOff(t *testing.T) []soakTail {
+	var tails []soakTail
+	for i := 0; i < len(s.clients); i += 4 {
+		c := s.clients[i]
 		c.route.Store(routeDead)
 		c.conn.Reconnect()
-		wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
-		for c.conn.State() == reconnect.Connected && c.conn.WaitForStateChange(wctx, reconnect.Connected) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for c.conn.State() == reconnect.Connected && c.conn.WaitForStateChange(ctx, reconnect.Connected) {
 		}
-		wcancel()
-		tl := tail{c: c}
+		cancel()
+		tl := soakTail{c: c}
 		for range 3 {
 			c.mu.Lock()
 			seq := c.next
@@ -525,39 +576,43 @@ func TestChaosSoak(t *testing.T) {
 		}
 		tails = append(tails, tl)
 	}
-	for _, c := range clients {
+	return tails
+}
+
+// shutdown closes the clients, then the proxies once every server handler
+// has seen its connection end, so that no toxic is left holding data.
+func (s *soakRun) shutdown() {
+	for _, c := range s.clients {
 		c.conn.Close(websocket.StatusNormalClosure, "soak over")
 	}
-	readers.Wait()
-	srv.closers.Wait()
-	// Stop the proxies only once every server handler has seen its
-	// connection end, so that no toxic is left holding data.
-	waitGroup(&srv.handlers, 10*time.Second)
-	for _, p := range proxies {
+	s.readers.Wait()
+	s.srv.closers.Wait()
+	waitGroup(&s.srv.handlers, 10*time.Second)
+	for _, p := range s.proxies {
 		p.Stop()
 	}
-	for _, r := range relays {
+	for _, r := range s.relays {
 		r.stop()
 	}
-	hs.Close()
+	s.hs.Close()
+}
 
-	// Accounting: every message written is acked, or delivered with its
-	// ack lost in the close, or handed back by Undelivered.
+// account checks every message written: acked, or delivered with its ack
+// lost in the close, or handed back by Undelivered; never received more
+// often than the application sent it; a cut-off client's tail is either
+// delivered or undelivered, never both or neither. It logs the figures.
+func (s *soakRun) account(t *testing.T, injected map[string]int, tails []soakTail) {
 	var written, acked, resent, connects, full, offline, lost, dupes int
-	for _, c := range clients {
-		back := map[int]bool{}
-		for _, m := range c.conn.Undelivered() {
-			seq, _ := strconv.Atoi(strings.TrimPrefix(string(m.Data), "m "))
-			back[seq] = true
-		}
+	for _, c := range s.clients {
+		back := undeliveredSeqs(c)
 		c.mu.Lock()
 		for seq := range c.sentAt {
 			written++
-			got := srv.received(c.id, seq)
+			got := s.srv.received(c.id, seq)
 			switch {
 			case c.acked[seq]:
 				acked++
-			case got > 0, back[seq]:
+			case got > 0, slices.Contains(back, seq):
 			default:
 				lost++
 				t.Errorf("client %d: message %d written, never acked, never delivered, not undelivered", c.id, seq)
@@ -575,21 +630,14 @@ func TestChaosSoak(t *testing.T) {
 	}
 	undelivered := 0
 	for _, tl := range tails {
-		var back []int
-		for _, m := range tl.c.conn.Undelivered() {
-			seq, _ := strconv.Atoi(strings.TrimPrefix(string(m.Data), "m "))
-			back = append(back, seq)
-		}
+		back := undeliveredSeqs(tl.c)
 		undelivered += len(back)
 		for _, seq := range tl.seqs {
-			got := srv.received(tl.c.id, seq)
+			got := s.srv.received(tl.c.id, seq)
 			if (got > 0) == slices.Contains(back, seq) {
 				t.Errorf("client %d: tail message %d delivered %d times and undelivered %v: want exactly one", tl.c.id, seq, got, slices.Contains(back, seq))
 			}
 		}
-	}
-	if pending > 0 {
-		t.Errorf("%d messages still unacked after the calm", pending)
 	}
 	total := 0
 	for _, n := range injected {
@@ -597,21 +645,14 @@ func TestChaosSoak(t *testing.T) {
 	}
 	t.Logf("soak figures: clients %d, duration %v, messages written %d, acked %d, delivered to the server app %d, resent after drops %d, "+
 		"written while offline %d, refused by a full buffer %d, connections %d, faults injected %d %v, tail undelivered %d, lost %d, duplicated by the library %d",
-		cfg.clients, cfg.duration, written, acked, srv.delivered.Load(), resent, offline, full, connects, total, injected, undelivered, lost, dupes)
+		s.cfg.clients, s.cfg.duration, written, acked, s.srv.delivered.Load(), resent, offline, full, connects, total, injected, undelivered, lost, dupes)
+}
 
-	// Goroutines and heap return to the baseline.
-	settle := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > baseGoroutines && time.Now().Before(settle) {
-		time.Sleep(50 * time.Millisecond)
+func undeliveredSeqs(c *soakClient) []int {
+	var seqs []int
+	for _, m := range c.conn.Undelivered() {
+		seq, _ := strconv.Atoi(strings.TrimPrefix(string(m.Data), "m "))
+		seqs = append(seqs, seq)
 	}
-	clients, srv, tails, hs, proxies, relays = nil, nil, nil, nil, nil, nil
-	runtime.GC()
-	runtime.ReadMemStats(&mem)
-	t.Logf("goroutines %d (baseline %d), heap %d KiB (baseline %d KiB)", runtime.NumGoroutine(), baseGoroutines, mem.HeapAlloc>>10, baseHeap>>10)
-	if err := goleak.Find(before); err != nil {
-		t.Errorf("goroutines left after the soak: %v", err)
-	}
-	if mem.HeapAlloc > baseHeap+16<<20 {
-		t.Errorf("heap %d KiB after the soak, baseline %d KiB", mem.HeapAlloc>>10, baseHeap>>10)
-	}
+	return seqs
 }
