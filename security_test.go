@@ -198,12 +198,12 @@ func dumpSpans(ended []sdktrace.ReadOnlySpan) []string {
 		b := &strings.Builder{}
 		fmt.Fprintf(b, "span %s status %v %q", s.Name(), s.Status().Code, s.Status().Description)
 		for _, kv := range s.Attributes() {
-			fmt.Fprintf(b, " %s=%s", kv.Key, kv.Value.Emit())
+			fmt.Fprintf(b, " %s=%s", kv.Key, kv.Value.String())
 		}
 		for _, ev := range s.Events() {
 			fmt.Fprintf(b, " event %s", ev.Name)
 			for _, kv := range ev.Attributes {
-				fmt.Fprintf(b, " %s=%s", kv.Key, kv.Value.Emit())
+				fmt.Fprintf(b, " %s=%s", kv.Key, kv.Value.String())
 			}
 		}
 		out = append(out, b.String())
