@@ -72,7 +72,12 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	case <-ready:
 		return c, nil
 	case <-c.done:
-		return nil, c.final
+		select {
+		case <-ready: // it was up, then ended: Read and Err report the end
+			return c, nil
+		default:
+			return nil, c.final
+		}
 	}
 }
 
