@@ -511,3 +511,24 @@ func TestWriteFailureThenReconnect(t *testing.T) {
 	rec.Next(t, reconnect.EventConnected)
 	roundTrip(t, ctx, c, "after the reconnect")
 }
+
+// TestDialReturnsTheConnOnceUp: a server that accepts and closes at once
+// ends the Conn while Dial is returning. The fault matrix found Dial
+// choosing at random between the Conn and its final error; once the first
+// connection was up, Dial must return the Conn, whose Read reports the end.
+func TestDialReturnsTheConnOnceUp(t *testing.T) {
+	url, _ := wstest.Serve(t, closeCode(4999, ""))
+	for i := range 100 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c, err := reconnect.Dial(ctx, url, &reconnect.Options{PingInterval: -1})
+		if err != nil {
+			cancel()
+			t.Fatalf("dial %d: Dial = %v after the first connection was up; want the Conn", i, err)
+		}
+		_, _, err = c.Read(ctx)
+		cancel()
+		if !errors.Is(err, reconnect.ErrTerminal) || websocket.CloseStatus(err) != 4999 {
+			t.Fatalf("dial %d: Read = %v; want the terminal 4999", i, err)
+		}
+	}
+}
