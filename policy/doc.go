@@ -36,6 +36,12 @@
 //	3000-4999  application             app-defined    App       close_app
 //	other      0-999, 1004, 1016-2999, 5000+: invalid on the wire, treated as 1006: retry, close_invalid
 //
+// coder/websocket rejects a close frame with an invalid code (or 1005, 1006,
+// 1015 on the wire) before any code reaches Classify: it fails the read with
+// a protocol error and no CloseError, so a real server sending 5000 yields
+// close_1006. close_invalid appears only for a CloseError built by hand (a
+// custom Dialer, a test) and keeps such codes out of metric labels.
+//
 // 1006 is never sent on the wire, and coder/websocket never reports it:
 // Classify synthesises it for a connection that ended without a valid close
 // frame (io.EOF, io.ErrUnexpectedEOF, ECONNRESET, an invalid close payload,
