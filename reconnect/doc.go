@@ -69,6 +69,12 @@
 // ctx ends or the Conn ends. Write blocks only on the network, or in
 // SendBlock mode until a connection is up.
 //
+// Because the supervisor reads, each received message is handed to Read
+// over a channel: no allocation, but one goroutine wake-up per message,
+// which added about a third to a 40 µs loopback round trip (BENCHMARKS.md)
+// and is lost in any real network's latency. Write goes straight to the
+// connection.
+//
 // While a received message waits for Read, the reader cannot take the next
 // frame: the Conn applies backpressure to the server rather than buffering
 // without bound, and pings are skipped so a slow application is not taken
