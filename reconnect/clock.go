@@ -17,7 +17,6 @@ type Clock interface {
 type Timer interface {
 	C() <-chan time.Time
 	Stop() bool
-	Reset(d time.Duration) bool
 }
 
 // SystemClock is the real clock; it is the default Options.Clock.
@@ -36,6 +35,5 @@ func (SystemClock) AfterFunc(d time.Duration, f func()) Timer {
 
 type sysTimer struct{ t *time.Timer }
 
-func (t sysTimer) C() <-chan time.Time        { return t.t.C }
-func (t sysTimer) Stop() bool                 { return t.t.Stop() }
-func (t sysTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
+func (t sysTimer) C() <-chan time.Time { return t.t.C }
+func (t sysTimer) Stop() bool          { return t.t.Stop() }

@@ -57,15 +57,15 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newConn(url, o)
 	if err := policy.CheckURL(url); err != nil {
-		err = c.scrub(err)
+		err = scrubber(url)(err)
 		return nil, &Error{Kind: KindTerminal, Decision: o.Policy.Classify(err, nil), Err: err}
 	}
 	b := o.Policy.BackOff() // one per connection; a nil one would panic in run
 	if b == nil {
 		return nil, errors.New("reconnect: invalid Policy: NewBackOff returned nil")
 	}
+	c := newConn(url, o)
 	ready := make(chan struct{})
 	go c.run(ctx, ready, b)
 	select {

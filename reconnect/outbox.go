@@ -1,10 +1,6 @@
 package reconnect
 
-import (
-	"slices"
-
-	"github.com/coder/websocket"
-)
+import "github.com/coder/websocket"
 
 // Message is one WebSocket message.
 type Message struct {
@@ -45,20 +41,15 @@ func (o *outbox) peek() (queued, bool) {
 	return o.msgs[0], true
 }
 
-// remove drops the message with the given id.
+// remove drops the head of the buffer if it is still the message id: the
+// flusher writes the head and removes it only after the write succeeded.
 func (o *outbox) remove(id uint64) {
-	for i, q := range o.msgs {
-		if q.id == id {
-			o.bytes -= len(q.Data)
-			if i == 0 { // the usual case: O(1)
-				o.msgs[0] = queued{}
-				o.msgs = o.msgs[1:]
-			} else {
-				o.msgs = slices.Delete(o.msgs, i, i+1)
-			}
-			return
-		}
+	if len(o.msgs) == 0 || o.msgs[0].id != id {
+		return
 	}
+	o.bytes -= len(o.msgs[0].Data)
+	o.msgs[0] = queued{}
+	o.msgs = o.msgs[1:]
 }
 
 // drain empties the buffer and returns what it held, in order.

@@ -37,7 +37,7 @@ type loop struct {
 	dialCtx  context.Context // the ctx given to Dial
 	b        backoff.BackOff
 	gen      uint64    // connections made so far
-	attempts int       // failed attempts since the last healthy connection
+	attempts int       // attempts since Dial or the last healthy connection
 	since    time.Time // start of the outage, for Policy.MaxOutage
 	down     time.Time // when the last connection ended, for events
 	last     policy.Decision

@@ -153,22 +153,3 @@ func (t *timer) Stop() bool {
 	c.signalLocked()
 	return true
 }
-
-// Reset rearms the timer to fire d from now; it reports whether it was
-// armed.
-func (t *timer) Reset(d time.Duration) bool {
-	c := t.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	i := slices.Index(c.timers, t)
-	if i >= 0 {
-		c.timers = slices.Delete(c.timers, i, i+1)
-	}
-	t.when = c.now.Add(d)
-	c.timers = append(c.timers, t)
-	c.signalLocked()
-	if d <= 0 {
-		c.fireLocked()
-	}
-	return i >= 0
-}
