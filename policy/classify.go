@@ -125,12 +125,19 @@ func redactLocation(resp *http.Response) string {
 	if err != nil {
 		return ""
 	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	s := u.String()
-	// A path that starts with "//" and has no host ("//@//x" once the
-	// userinfo is gone) would read back as a host or a userinfo: not a
-	// target to report.
-	if v, err := url.Parse(s); err != nil || v.User != nil || v.Host != u.Host || v.Path != u.Path {
+	return RedactURL(u)
+}
+
+// RedactURL returns u without userinfo, query or fragment, safe for logs,
+// events and spans; u is not changed. It returns "" when the result would
+// read back as something else: a path that starts with "//" and has no
+// host ("//@//x" once the userinfo is gone) would parse as a host or a
+// userinfo.
+func RedactURL(u *url.URL) string {
+	c := *u
+	c.User, c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = nil, "", false, "", ""
+	s := c.String()
+	if v, err := url.Parse(s); err != nil || v.User != nil || v.Host != c.Host || v.Path != c.Path {
 		return ""
 	}
 	return s

@@ -4,17 +4,21 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+
+	"github.com/wsreconnect/wsreconnect/policy"
 )
 
-// redactURL returns u without userinfo, query or fragment: safe for logs,
-// events and spans.
+// redactURL returns raw without userinfo, query or fragment: safe for
+// logs, events and spans.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "invalid-url"
 	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	return u.String()
+	if s := policy.RedactURL(u); s != "" {
+		return s
+	}
+	return "invalid-url"
 }
 
 // scrubber returns a func that removes the secrets of raw (userinfo, query,
