@@ -20,14 +20,19 @@ var (
 	errNoConn         = errors.New("reconnect: Dialer returned no connection and no error")
 )
 
-// labelReconnect labels the end of a connection dropped by Reconnect.
-const labelReconnect = "reconnect"
-
-// labelOnConnect labels an OnConnect error the policy does not recognise.
-const labelOnConnect = "on_connect"
-
-// labelClosed labels the end of a connection closed by Close or CloseNow.
-const labelClosed = "closed"
+// Decision labels the Conn gives to ends that are not the server's doing,
+// so observers can tell them apart from policy labels.
+const (
+	// LabelReconnect: the application called Reconnect.
+	LabelReconnect = "reconnect"
+	// LabelClosed: the application called Close or CloseNow.
+	LabelClosed = "closed"
+	// LabelCanceled: the ctx given to Dial ended during the first connect.
+	LabelCanceled = "canceled"
+	// LabelOnConnect: OnConnect failed with an error the policy does not
+	// recognise.
+	LabelOnConnect = "on_connect"
+)
 
 // loop is the state of one Conn's supervisor goroutine; only that
 // goroutine touches it.
@@ -164,9 +169,9 @@ func (l *loop) session(ws *websocket.Conn, up func()) {
 func (l *loop) classify(err error, resp *http.Response) policy.Decision {
 	switch {
 	case l.c.ctx.Err() != nil:
-		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: labelClosed}
+		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelClosed}
 	case l.ctx.Err() != nil:
-		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: "canceled"}
+		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelCanceled}
 	}
 	return l.c.opts.Policy.Classify(err, resp)
 }
@@ -182,7 +187,7 @@ func (l *loop) classifyAttempt(err error, resp *http.Response) policy.Decision {
 	d := l.classify(err, nil)
 	var ce websocket.CloseError
 	if d.Label == "close_1006" && !errors.As(err, &ce) {
-		d.Label = labelOnConnect
+		d.Label = LabelOnConnect
 	}
 	return d
 }
@@ -193,7 +198,7 @@ func (l *loop) classifyEnd(ws *websocket.Conn, err error) policy.Decision {
 	requested := c.reconnect == ws
 	c.mu.Unlock()
 	if requested && l.ctx.Err() == nil {
-		return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: labelReconnect}
+		return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelReconnect}
 	}
 	return l.classify(err, nil)
 }
@@ -215,7 +220,7 @@ func (l *loop) stopError() *Error {
 func (l *loop) waitNext() *Error {
 	c := l.c
 	l.applyReset()
-	if l.last.Label == labelReconnect {
+	if l.last.Label == LabelReconnect {
 		return nil
 	}
 	next := l.b.NextBackOff()
