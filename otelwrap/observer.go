@@ -106,8 +106,9 @@ func (o *observer) attemptDone(e reconnect.Event) {
 		}
 	}
 	if e.Err != nil {
-		spanAttrs = append(spanAttrs, decisionAttrs(e.Decision)...)
-		metricAttrs = append(metricAttrs, decisionAttrs(e.Decision)...)
+		d := decisionAttrs(e.Decision)
+		spanAttrs = append(spanAttrs, d...)
+		metricAttrs = append(metricAttrs, d...)
 		metricAttrs = append(metricAttrs, semconv.ErrorTypeKey.String(label(e.Decision)))
 	}
 	o.inst.attempts.Add(context.Background(), 1, metric.WithAttributes(metricAttrs...))

@@ -29,6 +29,15 @@ func (s script) at(d time.Duration, e reconnect.Event) script {
 	return append(s, e)
 }
 
+// connect appends a first attempt that succeeds at d: attempt,
+// attempt_done with 101, connected.
+func (s script) connect(d time.Duration, gen uint64) script {
+	return s.
+		at(d, reconnect.Event{Kind: reconnect.EventAttempt, Generation: gen, Attempt: 1}).
+		at(d, reconnect.Event{Kind: reconnect.EventAttemptDone, Generation: gen, Attempt: 1, Status: 101}).
+		at(d, reconnect.Event{Kind: reconnect.EventConnected, Generation: gen, Attempt: 1})
+}
+
 var (
 	refused    = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: "dial_refused"}
 	dropped    = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Code: 1006, Label: "close_1006"}
@@ -147,10 +156,7 @@ websocket.reconnect internal +0s..+0s Error "reconnect: terminal (handshake_401)
 		{
 			name: "session span, Close while connected",
 			opts: []otelwrap.Option{otelwrap.WithSessionSpans()},
-			events: script{}.
-				at(0, reconnect.Event{Kind: reconnect.EventAttempt, Generation: 1, Attempt: 1}).
-				at(0, reconnect.Event{Kind: reconnect.EventAttemptDone, Generation: 1, Attempt: 1, Status: 101}).
-				at(0, reconnect.Event{Kind: reconnect.EventConnected, Generation: 1, Attempt: 1}).
+			events: script{}.connect(0, 1).
 				at(90*s, reconnect.Event{Kind: reconnect.EventDisconnected, Generation: 1, Duration: 90 * s, Decision: closedByUs, Err: errClosed}).
 				at(90*s, reconnect.Event{Kind: reconnect.EventClosed, Generation: 1, Decision: closedByUs, Err: final(reconnect.KindClosed, closedByUs, 0, errClosed)}),
 			wantTree: `
@@ -172,14 +178,9 @@ websocket.session internal +0s..+1m30s Unset
 		{
 			name: "Reconnect then Close, session spans",
 			opts: []otelwrap.Option{otelwrap.WithSessionSpans()},
-			events: script{}.
-				at(0, reconnect.Event{Kind: reconnect.EventAttempt, Generation: 1, Attempt: 1}).
-				at(0, reconnect.Event{Kind: reconnect.EventAttemptDone, Generation: 1, Attempt: 1, Status: 101}).
-				at(0, reconnect.Event{Kind: reconnect.EventConnected, Generation: 1, Attempt: 1}).
+			events: script{}.connect(0, 1).
 				at(5*s, reconnect.Event{Kind: reconnect.EventDisconnected, Generation: 1, Duration: 5 * s, Decision: requested, Err: errClosed}).
-				at(5*s, reconnect.Event{Kind: reconnect.EventAttempt, Generation: 2, Attempt: 1}).
-				at(5*s, reconnect.Event{Kind: reconnect.EventAttemptDone, Generation: 2, Attempt: 1, Status: 101}).
-				at(5*s, reconnect.Event{Kind: reconnect.EventConnected, Generation: 2, Attempt: 1}).
+				connect(5*s, 2).
 				at(6*s, reconnect.Event{Kind: reconnect.EventDisconnected, Generation: 2, Duration: s, Decision: closedByUs, Err: errClosed}).
 				at(6*s, reconnect.Event{Kind: reconnect.EventClosed, Generation: 2, Decision: closedByUs, Err: final(reconnect.KindClosed, closedByUs, 0, errClosed)}),
 			wantTree: `
