@@ -126,11 +126,11 @@ func sendLines(conn *reconnect.Conn, r io.Reader, stderr io.Writer) {
 // the app, or by the server with 1000 Normal Closure; 1 for any other
 // terminal end, a give-up, or a Ctrl-C before the first connection.
 func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
 	var e *reconnect.Error
-	if err == nil || !errors.As(err, &e) {
-		if err == nil {
-			return 0
-		}
+	if !errors.As(err, &e) {
 		return 1
 	}
 	switch {

@@ -125,7 +125,7 @@ func waitReason(d policy.Decision) string {
 	case d.MinDelay > 0:
 		return fmt.Sprintf("%s: %s floor plus up to %s jitter", d.Label, round(d.MinDelay), round(d.Spread))
 	case d.Spread > 0:
-		return fmt.Sprintf("%s: spread over %s so the clients do not return together", d.Label, round(d.Spread))
+		return fmt.Sprintf("%s: backoff plus up to %s spread, so the clients do not return together", d.Label, round(d.Spread))
 	}
 	return d.Label + ": backoff"
 }

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"sync"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wsreconnect/wsreconnect/reconnect"
@@ -147,20 +147,13 @@ func spanPath(sp sdktrace.ReadOnlySpan, byID map[trace.SpanID]sdktrace.ReadOnlyS
 	return path
 }
 
-// errorType names why a span failed: its error.type, else the
-// websocket.disconnect.label otelwrap sets on sessions, else the status.
+// errorType names why a span failed: its error.type (otelwrap sets one on
+// every failed span), else the status description (the demo's own spans).
 func errorType(sp sdktrace.ReadOnlySpan) string {
-	var label string
 	for _, kv := range sp.Attributes() {
-		switch kv.Key {
-		case attribute.Key("error.type"):
+		if kv.Key == semconv.ErrorTypeKey {
 			return kv.Value.String()
-		case attribute.Key("websocket.disconnect.label"):
-			label = kv.Value.String()
 		}
-	}
-	if label != "" {
-		return label
 	}
 	if d := sp.Status().Description; d != "" {
 		return d
