@@ -52,13 +52,6 @@ const (
 // maxReason is the longest reason a close frame can carry.
 const maxReason = 123
 
-// Labels that reconnect gives to ends the application asked for; such a
-// connection end is not an error on the session span.
-const (
-	labelClosed    = "closed"
-	labelReconnect = "reconnect"
-)
-
 // targetAttrs returns the attributes of the dialed URL. reconnect already
 // removes userinfo, query and fragment; this removes them again so that no
 // Observer input can put a credential on a span.
@@ -139,9 +132,9 @@ func endType(err error) string {
 	case reconnect.KindGaveUp:
 		return "gave_up"
 	case reconnect.KindClosed:
-		return labelClosed
+		return reconnect.LabelClosed
 	case reconnect.KindCanceled:
-		return "canceled"
+		return reconnect.LabelCanceled
 	}
 	return label(re.Decision)
 }

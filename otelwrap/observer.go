@@ -259,5 +259,5 @@ func (o *observer) with(attrs ...attribute.KeyValue) []attribute.KeyValue {
 // closed it or asked for a reconnect, or the server closed with 1000.
 func benign(e reconnect.Event) bool {
 	l := e.Decision.Label
-	return l == labelClosed || l == labelReconnect || e.Decision.Code == 1000
+	return l == reconnect.LabelClosed || l == reconnect.LabelReconnect || e.Decision.Code == 1000
 }

@@ -79,7 +79,7 @@ func describe(e reconnect.Event) string {
 // cause says in words what ended a connection or an attempt.
 func cause(d policy.Decision, err error) string {
 	switch {
-	case d.Label == "closed":
+	case d.Label == reconnect.LabelClosed:
 		return "closed by the app"
 	case d.Status != 0:
 		s := fmt.Sprintf("HTTP %d", d.Status)
