@@ -68,9 +68,19 @@ func refuses(status int) outcome {
 }
 
 func throttles(status int, minDelay time.Duration) outcome {
-	o := retries(fmt.Sprintf("handshake_%d", status), 0)
-	o.status, o.minDelay = status, minDelay
+	o := retries(fmt.Sprintf("handshake_%d", status), 0).floor(minDelay)
+	o.status = status
 	return o
+}
+
+// floor sets the minimum wait the decision must carry.
+func (o outcome) floor(minDelay time.Duration) outcome {
+	o.minDelay = minDelay
+	return o
+}
+
+func appClose(code websocket.StatusCode, kind reconnect.Kind, attempts int) outcome {
+	return outcome{kind: kind, category: policy.AppDefined, label: "close_app", code: code, attempts: attempts}
 }
 
 // behaviour is what the server does with every connection.
@@ -112,6 +122,18 @@ func rawClose(payload []byte) func(int, http.ResponseWriter, *http.Request) {
 
 func closeCode(code uint16, reason string) func(int, http.ResponseWriter, *http.Request) {
 	return rawClose(wstest.ClosePayload(code, reason))
+}
+
+// closes is the cell for a valid close code, labelled after the code.
+func closes(code uint16, reason string, end func(string, websocket.StatusCode) outcome) behaviour {
+	label := fmt.Sprintf("close_%d", code)
+	return behaviour{name: label, h: closeCode(code, reason), want: end(label, websocket.StatusCode(code))}
+}
+
+// invalidClose is the cell for a code that must not be sent: the client
+// sees no valid close, a 1006.
+func invalidClose(name string, code uint16) behaviour {
+	return behaviour{name: name, h: closeCode(code, ""), want: retries("close_1006", 1006)}
 }
 
 // refuse answers the upgrade with status and, if set, a Retry-After.
@@ -158,22 +180,24 @@ func shortDial(o *reconnect.Options) { o.DialTimeout = 150 * time.Millisecond }
 func behaviours() []behaviour {
 	future := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
 	long := strings.Repeat("r", 123)
-	b := []behaviour{
+	return []behaviour{
 		{name: "echo", h: echoServer, echo: true, want: outcome{kind: reconnect.KindClosed, category: policy.Terminal, label: "closed", attempts: 1}},
-		{name: "close_1000", h: closeCode(1000, "bye"), want: stops("close_1000", 1000)},
-		{name: "close_1001", h: closeCode(1001, "going away"), want: retries("close_1001", 1001)},
-		{name: "close_1002", h: closeCode(1002, ""), want: stops("close_1002", 1002)},
-		{name: "close_1003", h: closeCode(1003, ""), want: stops("close_1003", 1003)},
-		{name: "close_1007", h: closeCode(1007, ""), want: stops("close_1007", 1007)},
-		{name: "close_1008", h: closeCode(1008, "token expired"), want: stops("close_1008", 1008)},
-		{name: "close_1009", h: closeCode(1009, ""), want: stops("close_1009", 1009)},
-		{name: "close_1010", h: closeCode(1010, ""), want: stops("close_1010", 1010)},
-		{name: "close_1011", h: closeCode(1011, "oops"), want: retries("close_1011", 1011)},
-		{name: "close_1012", h: closeCode(1012, "restart"), want: retries("close_1012", 1012)},
-		{name: "close_1014", h: closeCode(1014, ""), want: retries("close_1014", 1014)},
-		{name: "close_3000_app_default_stops", h: closeCode(3000, "app"), want: outcome{kind: reconnect.KindTerminal, category: policy.AppDefined, label: "close_app", code: 3000, attempts: 1}},
-		{name: "close_4999_app_default_stops", h: closeCode(4999, ""), want: outcome{kind: reconnect.KindTerminal, category: policy.AppDefined, label: "close_app", code: 4999, attempts: 1}},
-		{name: "close_4000_app_retry_rule", h: closeCode(4000, "kick"), want: outcome{kind: reconnect.KindGaveUp, category: policy.AppDefined, label: "close_app", code: 4000, attempts: matrixAttempts}},
+		closes(1000, "bye", stops),
+		closes(1001, "going away", retries),
+		closes(1002, "", stops),
+		closes(1003, "", stops),
+		closes(1007, "", stops),
+		closes(1008, "token expired", stops),
+		closes(1009, "", stops),
+		closes(1010, "", stops),
+		closes(1011, "oops", retries),
+		closes(1012, "restart", retries),
+		// 1013's floor is TryAgainLaterDelay, set small in the matrix policy.
+		{name: "close_1013", h: closeCode(1013, "busy"), want: retries("close_1013", 1013).floor(5 * time.Millisecond)},
+		closes(1014, "", retries),
+		{name: "close_3000_app_default_stops", h: closeCode(3000, "app"), want: appClose(3000, reconnect.KindTerminal, 1)},
+		{name: "close_4999_app_default_stops", h: closeCode(4999, ""), want: appClose(4999, reconnect.KindTerminal, 1)},
+		{name: "close_4000_app_retry_rule", h: closeCode(4000, "kick"), want: appClose(4000, reconnect.KindGaveUp, matrixAttempts)},
 		{name: "close_empty_payload", h: rawClose(nil), want: retries("close_1005", 1005)},
 		{name: "close_reason_123_bytes", h: closeCode(1001, long), want: retries("close_1001", 1001)},
 		{name: "close_reason_non_utf8_retry", h: closeCode(1001, "\xff\xfe\xfd"), want: retries("close_1001", 1001)},
@@ -182,13 +206,13 @@ func behaviours() []behaviour {
 		// protocol error, so the connection ended without a valid close.
 		{name: "close_reason_124_bytes", h: closeCode(1001, long+"r"), want: retries("close_1006", 1006), abortsMidFrame: true},
 		{name: "close_payload_1_byte", h: rawClose([]byte{3}), want: retries("close_1006", 1006)},
-		{name: "close_invalid_5000", h: closeCode(5000, ""), want: retries("close_1006", 1006)},
-		{name: "close_invalid_999", h: closeCode(999, ""), want: retries("close_1006", 1006)},
-		{name: "close_invalid_1004", h: closeCode(1004, ""), want: retries("close_1006", 1006)},
-		{name: "close_invalid_1005_on_wire", h: closeCode(1005, ""), want: retries("close_1006", 1006)},
-		{name: "close_invalid_1006_on_wire", h: closeCode(1006, ""), want: retries("close_1006", 1006)},
-		{name: "close_invalid_1015_on_wire", h: closeCode(1015, ""), want: retries("close_1006", 1006)},
-		{name: "close_invalid_2999", h: closeCode(2999, ""), want: retries("close_1006", 1006)},
+		invalidClose("close_invalid_5000", 5000),
+		invalidClose("close_invalid_999", 999),
+		invalidClose("close_invalid_1004", 1004),
+		invalidClose("close_invalid_1005_on_wire", 1005),
+		invalidClose("close_invalid_1006_on_wire", 1006),
+		invalidClose("close_invalid_1015_on_wire", 1015),
+		invalidClose("close_invalid_2999", 2999),
 		{name: "accept_then_drop", h: acceptThenDrop, want: retries("close_1006", 1006)},
 		{name: "handshake_401", h: refuse(401, ""), dialFails: true, want: refuses(401)},
 		{name: "handshake_401_retry_after", h: refuse(401, "1"), dialFails: true, want: refuses(401)},
@@ -208,10 +232,6 @@ func behaviours() []behaviour {
 		{name: "handshake_never_answers", dialFails: true, tune: shortDial, want: retries("timeout", 0),
 			h: func(_ int, _ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }},
 	}
-	// 1013's floor is TryAgainLaterDelay, set small in the matrix policy.
-	b = append(b, behaviour{name: "close_1013", h: closeCode(1013, "busy"),
-		want: func() outcome { o := retries("close_1013", 1013); o.minDelay = 5 * time.Millisecond; return o }()})
-	return b
 }
 
 // toxic is one toxiproxy fault.
@@ -400,12 +420,15 @@ func checkServed(t *testing.T, served int32, want outcome) {
 	}
 }
 
-func waitGroup(wg *sync.WaitGroup, limit time.Duration) {
+// waitGroup waits for wg at most limit and reports whether it is done.
+func waitGroup(wg *sync.WaitGroup, limit time.Duration) bool {
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		return true
 	case <-time.After(limit):
+		return false
 	}
 }
 

@@ -24,7 +24,8 @@ import (
 // on the server instead of buffering. These tests are not parallel, so the
 // allocation counts are the client's and this server's alone.
 
-// header returns a server frame header; fin false leaves the message open.
+// header returns a server frame header without its payload, for frames
+// too big to build (wstest.Frame) or left open (fin false).
 func header(fin bool, opcode byte, n uint64) []byte {
 	b := []byte{opcode}
 	if fin {
@@ -166,16 +167,14 @@ func TestHostileEndlessContinuation(t *testing.T) {
 	if re.Kind != reconnect.KindTerminal || re.Decision.Label != "close_1009" {
 		t.Fatalf("ended %v; want terminal close_1009", re)
 	}
-	if w, total := written.Load(), total; w > 32<<20 || total > 16<<20 {
+	if w := written.Load(); w > 32<<20 || total > 16<<20 {
 		t.Fatalf("server wrote %d KiB, client allocated %d KiB", w>>10, total>>10)
 	}
 }
 
 func TestHostileHugeCloseReason(t *testing.T) {
 	url, _ := hostile(t, func(_ net.Conn, w *bufio.Writer) error {
-		payload := wstest.ClosePayload(1001, string(make([]byte, 64<<10)))
-		w.Write(header(true, wstest.OpClose, uint64(len(payload))))
-		w.Write(payload)
+		w.Write(wstest.Frame(wstest.OpClose, wstest.ClosePayload(1001, string(make([]byte, 64<<10)))))
 		return w.Flush()
 	})
 	o := matrixOptions(nil)
@@ -192,7 +191,7 @@ func TestHostileHugeCloseReason(t *testing.T) {
 func TestHostilePingFlood(t *testing.T) {
 	const pings = 20000
 	url, _ := hostile(t, func(_ net.Conn, w *bufio.Writer) error {
-		ping := append(header(true, wstest.OpPing, 125), make([]byte, 125)...)
+		ping := wstest.Frame(wstest.OpPing, make([]byte, 125))
 		for range pings {
 			if _, err := w.Write(ping); err != nil {
 				return err

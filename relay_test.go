@@ -110,17 +110,13 @@ func (r *relay) untrack(cs ...net.Conn) {
 // still shutting down, every connection left.
 func (r *relay) stop() {
 	r.ln.Close()
-	done := make(chan struct{})
-	go func() { r.wg.Wait(); close(done) }()
-	select {
-	case <-done:
+	if waitGroup(&r.wg, 5*time.Second) {
 		return
-	case <-time.After(5 * time.Second):
 	}
 	r.mu.Lock()
 	for c := range r.conns {
 		c.Close()
 	}
 	r.mu.Unlock()
-	<-done
+	r.wg.Wait()
 }
