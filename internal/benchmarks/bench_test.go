@@ -20,12 +20,15 @@ type conn interface {
 	Read(ctx context.Context) (websocket.MessageType, []byte, error)
 }
 
-// impls are the two sides of every comparison: raw coder/websocket and
-// the reconnecting wrapper with its defaults (heartbeat on).
-var impls = []struct {
+// side is one side of a comparison: how to dial it, and how to close.
+type side struct {
 	name string
 	dial func(tb testing.TB, url string) (conn, func())
-}{
+}
+
+// impls are the two sides of every comparison: raw coder/websocket and
+// the reconnecting wrapper with its defaults (heartbeat on).
+var impls = []side{
 	{"raw", dialRaw},
 	{"wrapped", dialWrapped},
 }
@@ -56,11 +59,7 @@ func dialWrapped(tb testing.TB, url string) (conn, func()) {
 func BenchmarkEcho(b *testing.B) {
 	url := serverURL(b) + "/echo"
 	msg := make([]byte, 64)
-	echoImpls := append(impls[:1:1], impls[1], struct {
-		name string
-		dial func(tb testing.TB, url string) (conn, func())
-	}{"raw-hop", dialRawHop})
-	for _, impl := range echoImpls {
+	for _, impl := range append(slices.Clone(impls), side{"raw-hop", dialRawHop}) {
 		b.Run(impl.name, func(b *testing.B) {
 			c, done := impl.dial(b, url)
 			defer done()
