@@ -60,8 +60,11 @@ func targetAttrs(target string) []attribute.KeyValue {
 	if err != nil {
 		return nil
 	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	attrs := []attribute.KeyValue{semconv.URLFull(u.String())}
+	full := policy.RedactURL(u)
+	if full == "" {
+		return nil
+	}
+	attrs := []attribute.KeyValue{semconv.URLFull(full)}
 	if u.Scheme != "" {
 		attrs = append(attrs, semconv.URLScheme(u.Scheme))
 	}

@@ -3,6 +3,7 @@ package reconnect_test
 import (
 	"errors"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -88,5 +89,29 @@ func TestSecretsStayOutOfErrorsAndEvents(t *testing.T) {
 	}
 	if got := rec.Events()[0].Target; got != "ws://"+addr+"/feed" {
 		t.Fatalf("Target = %q", got)
+	}
+}
+
+func TestCloseReasonQuotingTheURLIsScrubbed(t *testing.T) {
+	url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		ws.Close(websocket.StatusPolicyViolation, "bad token "+r.URL.Query().Get("token"))
+	})
+	c, rec, err := wstest.Dial(t, url+"?token=tok3n-abc", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+	end := rec.Next(t, reconnect.EventDisconnected)
+	for _, s := range []string{c.Err().Error(), end.Err.Error()} {
+		if strings.Contains(s, "tok3n-abc") {
+			t.Fatalf("%q leaks the token", s)
+		}
+	}
+	if websocket.CloseStatus(c.Err()) != websocket.StatusPolicyViolation {
+		t.Fatalf("CloseStatus(%v) = %d, want 1008", c.Err(), websocket.CloseStatus(c.Err()))
 	}
 }

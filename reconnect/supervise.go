@@ -155,7 +155,8 @@ func (l *loop) session(ws *websocket.Conn, up func()) {
 	l.gen++
 	start := c.now()
 	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: start.Sub(l.down)})
-	err := c.serve(ws, newHeartbeat(c.opts), up)
+	// A close reason can quote the URL back at us.
+	err := c.scrub(c.serve(ws, newHeartbeat(c.opts), up))
 	l.down = c.now()
 	uptime := l.down.Sub(start)
 	if uptime >= c.opts.MinUptime {
