@@ -129,8 +129,13 @@ func TestNoSecretsRecorded(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: Dial = %v", sc.name, err)
 			}
-			<-c.Done()
-			err = c.Err()
+			select {
+			case <-c.Done():
+				err = c.Err()
+			case <-ctx.Done():
+				c.CloseNow()
+				t.Fatalf("%s: Conn did not end", sc.name)
+			}
 		} else if c != nil {
 			c.CloseNow()
 			t.Fatalf("%s: Dial succeeded", sc.name)
