@@ -1,7 +1,6 @@
 package otelwrap_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -71,23 +70,14 @@ func scriptedServer(t *testing.T, busy int, closers ...closer) string {
 // that moves the clock over every wait.
 func scriptedConn(t *testing.T, h *harness, u string, o reconnect.Options) (*reconnect.Conn, *wstest.Recorder, *fakeclock.Clock) {
 	t.Helper()
-	clock := fakeclock.New(wstest.Epoch)
-	rec := wstest.NewRecorder(clock, true)
-	o.Clock = clock
 	o.Policy = scriptedPolicy
 	o.PingInterval = -1
-	o.Observer = reconnect.ObserverFunc(func(e reconnect.Event) {
-		h.obs.OnEvent(e) // before the Recorder moves the clock
-		rec.OnEvent(e)
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := reconnect.Dial(ctx, u, &o)
+	o.Observer = h.obs
+	c, rec, err := wstest.Dial(t, u, &o, true)
 	if err != nil {
 		t.Fatalf("Dial() = %v", err)
 	}
-	t.Cleanup(func() { c.CloseNow() })
-	return c, rec, clock
+	return c, rec, rec.Clock
 }
 
 // waitDone waits for c to end, with a real-time guard against a hang.

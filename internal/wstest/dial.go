@@ -13,7 +13,8 @@ import (
 var Epoch = time.Unix(1_700_000_000, 0)
 
 // Dial connects to url with a fake clock and a Recorder (which moves the
-// clock over every wait when autoAdvance is set). The Conn is closed when
+// clock over every wait when autoAdvance is set). An Observer in o sees
+// each event before the Recorder. The Conn is closed when
 // the test ends.
 func Dial(t testing.TB, url string, o *reconnect.Options, autoAdvance bool) (*reconnect.Conn, *Recorder, error) {
 	t.Helper()
@@ -22,7 +23,15 @@ func Dial(t testing.TB, url string, o *reconnect.Options, autoAdvance bool) (*re
 	if o == nil {
 		o = &reconnect.Options{}
 	}
-	o.Clock, o.Observer = clock, rec
+	o.Clock = clock
+	if obs := o.Observer; obs != nil {
+		o.Observer = reconnect.ObserverFunc(func(e reconnect.Event) {
+			obs.OnEvent(e) // before the Recorder moves the clock
+			rec.OnEvent(e)
+		})
+	} else {
+		o.Observer = rec
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c, err := reconnect.Dial(ctx, url, o)
