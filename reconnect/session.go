@@ -43,9 +43,15 @@ func (c *Conn) readLoop(ws *websocket.Conn, hb *heartbeat) error {
 			return err
 		}
 		hb.seen.Add(1)
+		m := Message{Type: typ, Data: p}
+		select {
+		case c.inbox <- m: // a Read was waiting
+			continue
+		default:
+		}
 		hb.busy.Store(true)
 		select {
-		case c.inbox <- Message{Type: typ, Data: p}:
+		case c.inbox <- m:
 		case <-c.ctx.Done():
 			// Closing: drop it and keep reading so the close handshake
 			// can complete.

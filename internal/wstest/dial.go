@@ -2,6 +2,7 @@ package wstest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,4 +50,28 @@ func Read(t testing.TB, c *reconnect.Conn) (string, error) {
 	defer cancel()
 	_, p, err := c.Read(ctx)
 	return string(p), err
+}
+
+// MissPong moves the clock of a Conn whose heartbeat has interval and
+// timeout over ping ticks until a ping is in flight, then over its
+// timeout. A tick skips its ping while a message waits for Read, so it
+// may take more than one.
+func MissPong(t testing.TB, clock *fakeclock.Clock, interval, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for range 10 {
+		if !clock.WaitTimer(ctx, interval) {
+			t.Fatalf("no %v ping timer", interval)
+		}
+		clock.Advance(interval)
+		clock.WaitFor(ctx, func(p []time.Duration) bool {
+			return slices.Contains(p, timeout) || slices.Contains(p, interval)
+		})
+		if slices.Contains(clock.Pending(), timeout) {
+			clock.Advance(timeout)
+			return
+		}
+	}
+	t.Fatal("no ping went out in 10 ticks")
 }
