@@ -22,7 +22,8 @@
 //  1. dial one attempt, bounded by Options.DialTimeout;
 //  2. run Options.OnConnect (an error fails the attempt);
 //  3. flush the send buffer in order, then let Write through;
-//  4. read until the connection ends, answering pings and pinging every
+//  4. read until the connection ends, into the receive buffer or
+//     Options.OnMessage, answering pings and pinging every
 //     Options.PingInterval;
 //  5. classify the end or the failed attempt with the policy;
 //  6. stop, or wait the longer of the backoff and the decision's minimum
@@ -48,37 +49,68 @@
 // tell the kinds apart. Error texts never hold URL userinfo or query
 // values.
 //
-// Messages still in the send buffer when the Conn ends are returned by
-// Undelivered. A message accepted by Write on a live connection can still
-// be lost if the connection drops before the peer reads it; use
-// application acknowledgements where that matters.
+// Every message given to Write ends in one of four classes: delivered;
+// refused with an error (ErrNotConnected, ErrBufferFull, a ctx that ended,
+// a Conn that ended); buffered and handed back by Undelivered when the
+// Conn ends; or, accepted by Write on a live connection, lost in flight
+// because the connection dropped before the peer read it. Use application
+// acknowledgements where that last class matters. A Write that fails on a
+// dying connection is not lost: it goes back to the send buffer.
+//
+// # Receiving
+//
+// The Conn reads the connection all the time, into a bounded receive
+// buffer (Options.ReceiveMessages and ReceiveBytes), so closes, pings,
+// pongs and drops are seen while the application is busy. Read and
+// ReadMessage take from that buffer, oldest first, across reconnects:
+// messages received before a drop are read before those of the next
+// connection, and Message.Generation says which connection each came on.
+// When the Conn ends, Read returns what is still buffered, then the final
+// error. Only a full buffer stops the reading: the server is then
+// backpressured, and pongs, the server's pings, its close and a dead peer
+// go unseen until Read makes room. Reconnect, Close, CloseNow, a failed
+// Write and the heartbeat still end the connection at once, and the
+// message the reader held is kept.
+//
+// Handing a message from the reader goroutine to Read wakes a goroutine:
+// cheap, but on a quiet machine waking an idle core costs more than a
+// loopback round trip (BENCHMARKS.md). Options.OnMessage avoids it: the
+// reader goroutine calls it for every message as it is read, so a trading
+// client can react (even Write) without any hand-off. While OnMessage runs
+// the connection is not read: a slow OnMessage delays pongs and the
+// server's pings and closes, and backpressures the server.
 //
 // # Goroutines and what may block
 //
 // An idle Conn keeps one goroutine: the supervisor, which is also the
-// connection's only reader, so control frames are handled even when the
-// application does not call Read. The heartbeat runs from a timer callback
-// only while a ping is due. A short-lived goroutine flushes the send buffer
-// after a reconnect, and another runs each dial while the supervisor waits
-// for it. Close and CloseNow return after all of them have returned.
+// connection's only reader. The heartbeat runs from a timer callback only
+// while a ping is due. A short-lived goroutine flushes the send buffer
+// after a reconnect, and another runs each Dialer call.
 //
-// OnConnect runs on the supervisor goroutine; the Conn does nothing else
-// while it runs. Observer.OnEvent is called on the supervisor goroutine,
-// outside any lock, never on the Read or Write path; a slow observer delays
-// reconnects, so it must not block. Read blocks until a message arrives,
-// ctx ends or the Conn ends. Write blocks only on the network, or in
-// SendBlock mode until a connection is up.
+// Hooks and where they run: OnConnect, OnMessage, Observer.OnEvent and
+// Policy.Classifier on the supervisor goroutine, the Dialer on its own.
+// Observer.OnEvent is called outside any lock, never on the Read or Write
+// path; while it blocks the Conn neither reads nor reconnects. Every hook
+// may call Write and every control of the Conn. Reconnect and
+// ResetBackoff never wait. Close and CloseNow return once every goroutine
+// of the Conn has returned or is inside a hook: they are safe from a hook,
+// and a hook that blocks does not block them. After Close returns, the
+// Conn calls no hook but the Observer, for the events that end it; Done
+// closes once the hooks running then have returned too. Called from
+// OnConnect, Close closes that connection without a handshake and returns
+// before the Conn has ended: the end follows when OnConnect returns.
 //
-// Because the supervisor reads, each received message is handed to Read
-// over a channel: no allocation, but one goroutine wake-up per message,
-// which added about a third to a 40 µs loopback round trip (BENCHMARKS.md)
-// and is lost in any real network's latency. Write goes straight to the
-// connection.
+// A hook that ignores its ctx cannot wedge the Conn: the Conn closes the
+// connection it gave OnConnect when DialTimeout passes or the Conn closes,
+// and abandons a Dialer call at the same points (closing whatever
+// connection it returns later). A panicking hook ends the Conn with
+// KindTerminal, the label "panic" and a *PanicError holding the value and
+// the stack, instead of crashing the process from a goroutine the
+// application cannot recover in.
 //
-// While a received message waits for Read, the reader cannot take the next
-// frame: the Conn applies backpressure to the server rather than buffering
-// without bound, and pings are skipped so a slow application is not taken
-// for a dead peer.
+// Read blocks until a message arrives, ctx ends or the Conn ends. Write
+// blocks only on the network, on other writers, or in SendBlock mode until
+// a connection is up.
 //
 // # Observing
 //

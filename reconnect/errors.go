@@ -106,3 +106,40 @@ type timeoutError struct{ what string }
 
 func (e timeoutError) Error() string { return e.what + " timed out" }
 func (e timeoutError) Timeout() bool { return true }
+
+var (
+	errClosed    = fmt.Errorf("reconnect: %w", net.ErrClosed)
+	errReconnect = errors.New("reconnect: Reconnect called")
+	errLinkDead  = fmt.Errorf("reconnect: connection ended: %w", net.ErrClosed)
+)
+
+// canceledError is the stop cause when the ctx given to Dial ends during
+// the first connect.
+type canceledError struct{ err error }
+
+func (e *canceledError) Error() string { return e.err.Error() }
+func (e *canceledError) Unwrap() error { return e.err }
+
+// Decision labels the Conn gives to ends that are not the server's doing,
+// so observers can tell them apart from policy labels.
+const (
+	// LabelReconnect: the application called Reconnect.
+	LabelReconnect = "reconnect"
+	// LabelClosed: the application called Close or CloseNow.
+	LabelClosed = "closed"
+	// LabelCanceled: the ctx given to Dial ended during the first connect.
+	LabelCanceled = "canceled"
+	// LabelOnConnect: OnConnect failed with an error the policy does not
+	// recognise.
+	LabelOnConnect = "on_connect"
+	// LabelDialer: a custom Dialer failed with an error the policy does
+	// not recognise, or returned neither a connection nor an error.
+	LabelDialer = "dialer"
+)
+
+var (
+	closedDecision    = policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelClosed}
+	canceledDecision  = policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelCanceled}
+	panicDecision     = policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelPanic}
+	reconnectDecision = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelReconnect}
+)

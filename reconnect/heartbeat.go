@@ -16,34 +16,47 @@ var errPingTimeout = timeoutError{"ping"}
 
 // heartbeat pings one connection every interval from a Clock.AfterFunc
 // callback, so an idle connection costs no goroutine between pings.
+//
+// A pong is only seen while the connection's reader is reading. While the
+// reader waits for room in the receive buffer or runs OnMessage, the
+// application holds it up, not the peer: pings are skipped then, and a
+// pong that came late across such a pause is no death.
 type heartbeat struct {
 	interval, timeout time.Duration
 	clock             Clock
 
-	busy atomic.Bool   // the reader is waiting for Read to take a message
-	seen atomic.Uint64 // messages read, so a late pong behind data is no death
+	paused atomic.Bool   // the reader is held up by the application
+	pauses atomic.Uint64 // pauses so far
+	seen   atomic.Uint64 // messages read, so a late pong behind data is no death
 
 	mu      sync.Mutex
-	ws      *websocket.Conn
+	lk      *link
 	timer   Timer
 	stopped bool
-	err     error          // why the heartbeat ended the connection
 	running sync.WaitGroup // the armed or running tick
 }
 
-func newHeartbeat(o Options) *heartbeat {
+func newHeartbeat(o *Options) *heartbeat {
 	return &heartbeat{interval: o.PingInterval, timeout: o.PingTimeout, clock: o.Clock}
 }
 
-func (h *heartbeat) start(ws *websocket.Conn) {
+func (h *heartbeat) start(lk *link) {
 	if h.interval < 0 {
 		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.ws = ws
+	h.lk = lk
 	h.armLocked()
 }
+
+// pause and resume bracket a time the reader is held up.
+func (h *heartbeat) pause() {
+	h.pauses.Add(1)
+	h.paused.Store(true)
+}
+
+func (h *heartbeat) resume() { h.paused.Store(false) }
 
 func (h *heartbeat) armLocked() {
 	h.running.Add(1)
@@ -53,15 +66,13 @@ func (h *heartbeat) armLocked() {
 func (h *heartbeat) tick() {
 	defer h.running.Done()
 	h.mu.Lock()
-	ws, stopped := h.ws, h.stopped
+	lk, stopped := h.lk, h.stopped
 	h.mu.Unlock()
 	if stopped {
 		return
 	}
-	if !h.busy.Load() {
-		if err := h.ping(ws); err != nil {
-			return // the connection is ending
-		}
+	if !h.paused.Load() && !h.ping(lk) {
+		return // the connection is ending
 	}
 	h.mu.Lock()
 	if !h.stopped {
@@ -70,29 +81,30 @@ func (h *heartbeat) tick() {
 	h.mu.Unlock()
 }
 
-func (h *heartbeat) ping(ws *websocket.Conn) error {
+// ping reports whether the connection is to be kept.
+func (h *heartbeat) ping(lk *link) bool {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	t := h.clock.AfterFunc(h.timeout, func() { cancel(errPingTimeout) })
-	before := h.seen.Load()
-	err := ws.Ping(ctx)
+	seen, pauses := h.seen.Load(), h.pauses.Load()
+	err := lk.ws.Ping(ctx)
 	t.Stop()
-	if err != nil && context.Cause(ctx) == errPingTimeout && h.seen.Load() != before {
-		// Messages kept arriving: the peer is alive and the pong is
-		// queued behind them. Ping does not close the connection.
-		return nil
+	switch {
+	case err == nil:
+		return true
+	case context.Cause(ctx) != errPingTimeout:
+		return false // the connection failed; its reader reports why
+	case h.seen.Load() != seen || h.pauses.Load() != pauses || h.paused.Load():
+		// Messages kept arriving, or the application held the reader
+		// up: the pong may be queued behind them. Ping does not close
+		// the connection.
+		return true
 	}
-	if err != nil && context.Cause(ctx) == errPingTimeout {
-		// A missed pong is an abnormal closure: the peer or the path is
-		// gone without a close frame. Ping does not close the
-		// connection on its own.
-		h.mu.Lock()
-		h.err = fmt.Errorf("failed to ping: no pong within %v: %w", h.timeout,
-			errors.Join(websocket.CloseError{Code: websocket.StatusAbnormalClosure, Reason: "ping timeout"}, errPingTimeout))
-		h.mu.Unlock()
-		ws.CloseNow()
-	}
-	return err
+	// A missed pong is an abnormal closure: the peer or the path is gone
+	// without a close frame.
+	lk.kill(fmt.Errorf("failed to ping: no pong within %v: %w", h.timeout,
+		errors.Join(websocket.CloseError{Code: websocket.StatusAbnormalClosure, Reason: "ping timeout"}, errPingTimeout)))
+	return false
 }
 
 // stop disarms the heartbeat and waits for a running tick; the connection
@@ -105,11 +117,4 @@ func (h *heartbeat) stop() {
 	}
 	h.mu.Unlock()
 	h.running.Wait()
-}
-
-// cause is why the heartbeat ended the connection, nil if it did not.
-func (h *heartbeat) cause() error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.err
 }

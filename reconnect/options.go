@@ -41,11 +41,23 @@ type Options struct {
 	// OnConnect runs on every new connection, after the handshake and
 	// before the connection counts as up or any buffered message is sent:
 	// the place to authenticate and resubscribe. It runs on the supervisor
-	// goroutine, may block up to DialTimeout and may read and write ws; its
-	// ctx ends when it returns or the Conn closes. An error fails the
-	// attempt and is classified like any other (return backoff.Permanent(err)
-	// to stop for good). Defaults to nil.
+	// goroutine and may read and write ws. Its ctx ends, and ws is closed,
+	// when DialTimeout passes or the Conn closes, so an OnConnect blocked
+	// on ws returns whatever ctx it uses; one blocked on anything else
+	// holds up the Conn (not Close) until it returns. An error fails the
+	// attempt and is classified like any other (return
+	// backoff.Permanent(err) to stop for good). Defaults to nil.
 	OnConnect func(ctx context.Context, ws *websocket.Conn) error
+
+	// OnMessage, when set, receives every message on the connection's
+	// reader goroutine as it is read: no hand-off to another goroutine,
+	// the lowest latency the Conn offers. Read and ReadMessage then return
+	// ErrHandlerMode. While OnMessage runs the connection is not read:
+	// pongs, the server's pings and closes wait, and a slow OnMessage
+	// backpressures the server. It may call Write and every control of
+	// the Conn. m.Data is the application's to keep. Defaults to nil:
+	// messages go to the receive buffer and Read.
+	OnMessage func(m Message)
 
 	// MinUptime is how long a connection must stay up before the backoff,
 	// the attempt count and the outage clock start over. A server that
@@ -54,22 +66,36 @@ type Options struct {
 	MinUptime time.Duration
 
 	// PingInterval is the time between pings that check the peer is
-	// alive. A ping is skipped while a message waits for Read: pongs are
-	// only seen by a reader, and an application that does not read would
-	// otherwise be taken for a dead peer. Defaults to 30 s; negative
-	// disables the heartbeat.
+	// alive. Pongs are only seen while the connection is read, so a ping
+	// is skipped while the receive buffer is full or OnMessage runs: an
+	// application that is slow would otherwise be taken for a dead peer.
+	// Defaults to 30 s; negative disables the heartbeat.
 	PingInterval time.Duration
 
 	// PingTimeout is how long to wait for the pong. A missed pong ends the
 	// connection as a 1006 abnormal closure, and it reconnects, unless
-	// messages arrived meanwhile: any inbound message counts as life.
-	// Defaults to 10 s.
+	// messages arrived meanwhile (any inbound message counts as life) or
+	// the application held the reader up. Defaults to 10 s.
 	PingTimeout time.Duration
 
-	// ReadLimit is the largest message Read accepts, in bytes; a larger one
-	// ends the connection as 1009, which stops by default. Defaults to
-	// 32768, coder/websocket's default; negative means no limit.
+	// ReadLimit is the largest message accepted, in bytes; a larger one
+	// ends the connection as 1009, which stops by default (the server
+	// would send it again), with an error naming this option. Defaults to
+	// 1 MiB: room for the order-book snapshots of market-data feeds
+	// (tens to hundreds of KiB), while a hostile server still cannot make
+	// the client allocate much. Negative means no limit.
 	ReadLimit int64
+
+	// ReceiveMessages and ReceiveBytes bound the receive buffer, where
+	// messages wait for Read. The connection is read while the
+	// application is away, so closes, pings and drops are seen at once;
+	// only when the buffer is full does the Conn stop reading, and then
+	// pongs, the server's pings, its close and a dead peer go unseen until
+	// Read makes room, and the server is backpressured. A message larger
+	// than ReceiveBytes still goes into an empty buffer. Defaults to 1024
+	// messages and 4 MiB.
+	ReceiveMessages int
+	ReceiveBytes    int
 
 	// SendMode is what Write does while there is no connection.
 	// Defaults to SendBuffer.
@@ -104,13 +130,15 @@ const (
 
 // Defaults.
 const (
-	DefaultDialTimeout    = 10 * time.Second
-	DefaultMinUptime      = 5 * time.Second
-	DefaultPingInterval   = 30 * time.Second
-	DefaultPingTimeout    = 10 * time.Second
-	DefaultReadLimit      = 32768
-	DefaultBufferMessages = 1024
-	DefaultBufferBytes    = 1 << 20
+	DefaultDialTimeout     = 10 * time.Second
+	DefaultMinUptime       = 5 * time.Second
+	DefaultPingInterval    = 30 * time.Second
+	DefaultPingTimeout     = 10 * time.Second
+	DefaultReadLimit       = 1 << 20
+	DefaultReceiveMessages = 1024
+	DefaultReceiveBytes    = 4 << 20
+	DefaultBufferMessages  = 1024
+	DefaultBufferBytes     = 1 << 20
 )
 
 // cloneWithDefaults copies o, fills in defaults and validates the result.
@@ -144,6 +172,8 @@ func (o *Options) cloneWithDefaults() (Options, error) {
 	c.PingInterval = orDefault(c.PingInterval, DefaultPingInterval)
 	c.PingTimeout = orDefault(c.PingTimeout, DefaultPingTimeout)
 	c.ReadLimit = orDefault(c.ReadLimit, DefaultReadLimit)
+	c.ReceiveMessages = orDefault(c.ReceiveMessages, DefaultReceiveMessages)
+	c.ReceiveBytes = orDefault(c.ReceiveBytes, DefaultReceiveBytes)
 	c.BufferMessages = orDefault(c.BufferMessages, DefaultBufferMessages)
 	c.BufferBytes = orDefault(c.BufferBytes, DefaultBufferBytes)
 	return c, nil
@@ -157,6 +187,10 @@ func (o *Options) validate() error {
 		return optionError("MinUptime", o.MinUptime)
 	case o.PingTimeout < 0:
 		return optionError("PingTimeout", o.PingTimeout)
+	case o.ReceiveMessages < 0:
+		return optionError("ReceiveMessages", o.ReceiveMessages)
+	case o.ReceiveBytes < 0:
+		return optionError("ReceiveBytes", o.ReceiveBytes)
 	case o.BufferMessages < 0:
 		return optionError("BufferMessages", o.BufferMessages)
 	case o.BufferBytes < 0:

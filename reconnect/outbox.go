@@ -2,12 +2,6 @@ package reconnect
 
 import "github.com/coder/websocket"
 
-// Message is one WebSocket message.
-type Message struct {
-	Type websocket.MessageType
-	Data []byte
-}
-
 // outbox is the bounded, ordered send buffer. It is guarded by Conn.mu.
 type outbox struct {
 	msgs          []queued

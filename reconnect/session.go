@@ -2,74 +2,105 @@ package reconnect
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/coder/websocket"
 )
 
-// serve reads from ws until it ends and returns why; up, if not nil, is
-// called once ws is the current connection. The supervisor
-// goroutine is the connection's one reader, so control frames are handled
-// even when nobody calls Read.
-func (c *Conn) serve(ws *websocket.Conn, hb *heartbeat, up func()) error {
-	flushed := c.register(ws)
+// serve reads from lk until it ends and returns why; up, if not nil, is
+// called once lk is the current connection.
+func (c *Conn) serve(lk *link, up func()) error {
+	flushed := c.register(lk)
 	if flushed == nil {
-		ws.CloseNow() // Close came first
+		lk.kill(errClosed) // Close came first
 		return errClosed
 	}
 	if up != nil {
 		up() // Dial returns now, with the state Connected
 	}
-	hb.start(ws)
-	err := c.readLoop(ws, hb)
+	hb := newHeartbeat(&c.opts)
+	hb.start(lk)
+	err := c.readLoop(lk, hb)
 	// coder/websocket can leave the socket open after a read error.
-	ws.CloseNow()
-	c.unregister(ws)
+	lk.kill(nil)
+	c.unregister(lk)
 	hb.stop()
 	<-flushed
-	if cause := hb.cause(); cause != nil {
-		return cause
-	}
-	return err
+	return c.endCause(lk, err)
 }
 
-func (c *Conn) readLoop(ws *websocket.Conn, hb *heartbeat) error {
+// readLoop is the connection's one reader: it keeps reading while the
+// application is away, so control frames, closes and drops are seen,
+// until the receive buffer is full.
+func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 	// A context that cannot be cancelled keeps coder/websocket from
-	// arming a timer on every read; Close and CloseNow end the read.
+	// arming a timer on every read; killing the link ends the read.
 	ctx := context.Background()
+	h := c.opts.OnMessage
 	for {
-		typ, p, err := ws.Read(ctx)
+		select {
+		case <-lk.dead:
+			return nil
+		default:
+		}
+		typ, p, err := lk.ws.Read(ctx)
 		if err != nil {
 			return err
 		}
 		hb.seen.Add(1)
-		m := Message{Type: typ, Data: p}
-		select {
-		case c.inbox <- m: // a Read was waiting
-			continue
-		default:
+		m := Message{Type: typ, Data: p, Generation: lk.gen}
+		if h != nil {
+			if !c.handle(h, m, hb) {
+				return nil
+			}
+		} else if !c.in.put(m, lk.dead, hb) {
+			return nil
 		}
-		hb.busy.Store(true)
-		select {
-		case c.inbox <- m:
-		case <-c.ctx.Done():
-			// Closing: drop it and keep reading so the close handshake
-			// can complete.
-		}
-		hb.busy.Store(false)
 	}
 }
 
-// register makes ws the current connection and starts flushing the send
+// handle runs OnMessage on the reader goroutine: no hand-off, and while it
+// runs the connection is not read.
+func (c *Conn) handle(h func(Message), m Message, hb *heartbeat) bool {
+	hb.pause()
+	p := c.callHook("OnMessage", func() { h(m) })
+	hb.resume()
+	if p != nil {
+		c.fail(p)
+		return false
+	}
+	return true
+}
+
+// endCause picks why lk ended: a close frame from the server is its
+// verdict, whatever else happened; then a message over the read limit;
+// then why the Conn killed it; then the read error.
+func (c *Conn) endCause(lk *link, readErr error) error {
+	var ce websocket.CloseError
+	switch {
+	case errors.As(readErr, &ce):
+		return readErr
+	case errors.Is(readErr, websocket.ErrMessageTooBig):
+		return &readLimitError{c.opts.ReadLimit, readErr}
+	}
+	if cause := lk.killedBy(); cause != nil {
+		return cause
+	}
+	return readErr
+}
+
+// register makes lk the current connection and starts flushing the send
 // buffer to it. The returned channel closes when the flush is over; nil
-// means the Conn is closing and ws must not be used.
-func (c *Conn) register(ws *websocket.Conn) <-chan struct{} {
+// means the Conn is closing and lk must not be used.
+func (c *Conn) register(lk *link) <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing {
 		return nil
 	}
-	c.cur = ws
+	c.cur = lk
 	c.setStateLocked(Connected)
 	select { // a wake-up from before this connection is stale
 	case <-c.wake:
@@ -77,85 +108,70 @@ func (c *Conn) register(ws *websocket.Conn) <-chan struct{} {
 	}
 	done := make(chan struct{})
 	if _, ok := c.out.peek(); !ok {
-		c.makeWritableLocked(ws)
+		c.makeWritableLocked(lk)
 		close(done)
 		return done
 	}
-	c.helper.Add(1)
-	go func() {
-		defer c.helper.Done()
+	c.gate.spawn(func() {
 		defer close(done)
-		c.flush(ws)
-	}()
+		c.flush(lk)
+	})
 	return done
 }
 
-// flush writes the send buffer to ws in order, then lets Write use ws.
-func (c *Conn) flush(ws *websocket.Conn) {
-	for {
-		c.mu.Lock()
-		q, ok := c.out.peek()
-		if !ok {
-			if c.cur == ws && !c.closing {
-				c.makeWritableLocked(ws)
-			}
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
-		if ws.Write(context.Background(), q.Type, q.Data) != nil {
-			return // the connection is dying; the message stays queued
-		}
-		c.mu.Lock()
-		c.out.remove(q.id)
-		c.mu.Unlock()
-	}
-}
-
-// dropWritableLocked stops Write from using ws. writable is set and
-// cleared only under mu, so up is closed exactly while writable is set.
-func (c *Conn) dropWritableLocked(ws *websocket.Conn) {
-	if c.writable.CompareAndSwap(ws, nil) {
-		c.up = make(chan struct{})
-	}
-}
-
-func (c *Conn) makeWritableLocked(ws *websocket.Conn) {
-	c.writable.Store(ws)
-	close(c.up)
-}
-
-// unregister forgets ws once it has ended.
-func (c *Conn) unregister(ws *websocket.Conn) {
+// unregister forgets lk once it has ended.
+func (c *Conn) unregister(lk *link) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.dropWritableLocked(ws)
+	c.dropWritableLocked(lk)
 	c.cur = nil
 	if !c.closing {
 		c.setStateLocked(Reconnecting)
 	}
 }
 
-// finish records the final error and ends the Conn.
+// finish records the final error and ends the Conn. Err and Undelivered
+// report the end from EventClosed on.
 func (c *Conn) finish(err *Error, gen uint64) {
 	c.mu.Lock()
 	c.setStateLocked(Closed)
+	c.closing = true
 	c.final = err
 	c.undelivered = c.out.drain()
 	c.mu.Unlock()
-	c.cancel()
-	c.helper.Wait()
+	c.cancel(errClosed) // keeps the first cause if there was one
+	close(c.ended)
 	c.emit(Event{Kind: EventClosed, Generation: gen, Decision: err.Decision, Attempt: err.Attempts, Err: err})
-	close(c.done)
+	c.gate.finish()
 }
 
+// emit calls the Observer on the calling goroutine, outside any lock. A
+// panicking Observer ends the Conn.
 func (c *Conn) emit(e Event) {
-	if c.opts.Observer == nil {
+	obs := c.opts.Observer
+	if obs == nil {
 		return
 	}
 	e.Time = c.now()
 	e.Target = c.target
-	c.opts.Observer.OnEvent(e)
+	if p := c.callHook("Observer", func() { obs.OnEvent(e) }); p != nil && e.Kind != EventClosed {
+		c.fail(p)
+	}
 }
 
 func (c *Conn) now() time.Time { return c.opts.Clock.Now() }
+
+// readLimitError is a message over Options.ReadLimit; coder/websocket
+// closed the connection with 1009, and websocket.CloseStatus reports it.
+type readLimitError struct {
+	limit int64
+	err   error
+}
+
+func (e *readLimitError) Error() string {
+	return fmt.Sprintf("reconnect: message over Options.ReadLimit (%d bytes): %v", e.limit, e.err)
+}
+
+func (e *readLimitError) Unwrap() []error {
+	return []error{websocket.CloseError{Code: websocket.StatusMessageTooBig, Reason: "message over ReadLimit"}, e.err}
+}

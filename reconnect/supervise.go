@@ -3,43 +3,18 @@ package reconnect
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
-	"github.com/coder/websocket"
 
 	"github.com/wsreconnect/wsreconnect/policy"
-)
-
-var (
-	errClosed         = fmt.Errorf("reconnect: %w", net.ErrClosed)
-	errAttemptTimeout = timeoutError{"attempt"}
-	errNoConn         = errors.New("reconnect: Dialer returned no connection and no error")
-)
-
-// Decision labels the Conn gives to ends that are not the server's doing,
-// so observers can tell them apart from policy labels.
-const (
-	// LabelReconnect: the application called Reconnect.
-	LabelReconnect = "reconnect"
-	// LabelClosed: the application called Close or CloseNow.
-	LabelClosed = "closed"
-	// LabelCanceled: the ctx given to Dial ended during the first connect.
-	LabelCanceled = "canceled"
-	// LabelOnConnect: OnConnect failed with an error the policy does not
-	// recognise.
-	LabelOnConnect = "on_connect"
 )
 
 // loop is the state of one Conn's supervisor goroutine; only that
 // goroutine touches it.
 type loop struct {
 	c        *Conn
-	ctx      context.Context // the first-connect ctx, then c.ctx
-	dialCtx  context.Context // the ctx given to Dial
 	b        backoff.BackOff
 	gen      uint64    // connections made so far
 	attempts int       // attempts since Dial or the last healthy connection
@@ -51,26 +26,17 @@ type loop struct {
 
 // run is the supervisor: dial, serve, classify, wait, repeat. It is the
 // only goroutine a Conn keeps, and it reads from the connection.
-func (c *Conn) run(dialCtx context.Context, ready chan<- struct{}, b backoff.BackOff) {
-	first, cancel := context.WithCancel(c.ctx)
-	stop := context.AfterFunc(dialCtx, cancel)
+func (c *Conn) run(ready chan<- struct{}, b backoff.BackOff) {
 	now := c.now()
-	l := &loop{c: c, ctx: first, dialCtx: dialCtx, b: b, since: now, down: now}
-	err := l.supervise(func() {
-		stop()
-		cancel()
-		l.ctx = c.ctx
-		close(ready)
-	})
-	stop()
-	cancel()
+	l := &loop{c: c, b: b, since: now, down: now}
+	err := l.supervise(func() { close(ready) })
 	c.finish(err, l.gen)
 }
 
 func (l *loop) supervise(connected func()) *Error {
 	for {
-		if ws := l.attempt(); ws != nil {
-			l.session(ws, connected)
+		if lk := l.attempt(); lk != nil {
+			l.session(lk, connected)
 			connected = nil
 		}
 		if e := l.stopError(); e != nil {
@@ -83,13 +49,14 @@ func (l *loop) supervise(connected func()) *Error {
 }
 
 // attempt dials once and runs OnConnect; on failure it classifies.
-func (l *loop) attempt() *websocket.Conn {
+func (l *loop) attempt() *link {
 	c := l.c
 	l.attempts++
-	c.emit(Event{Kind: EventAttempt, Generation: l.gen + 1, Attempt: l.attempts})
+	gen := l.gen + 1
+	c.emit(Event{Kind: EventAttempt, Generation: gen, Attempt: l.attempts})
 	start := c.now()
-	ws, resp, err := c.dialOnce(l.ctx)
-	e := Event{Kind: EventAttemptDone, Generation: l.gen + 1, Attempt: l.attempts, Duration: c.now().Sub(start), Err: err}
+	ws, resp, err := c.dialOnce()
+	e := Event{Kind: EventAttemptDone, Generation: gen, Attempt: l.attempts, Duration: c.now().Sub(start), Err: err}
 	if resp != nil {
 		e.Status = resp.StatusCode
 	}
@@ -98,120 +65,45 @@ func (l *loop) attempt() *websocket.Conn {
 		e.Decision = l.last
 	}
 	c.emit(e)
-	return ws
-}
-
-// dialOnce dials with the per-attempt timeout and runs OnConnect.
-func (c *Conn) dialOnce(parent context.Context) (*websocket.Conn, *http.Response, error) {
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-	t := c.opts.Clock.AfterFunc(c.opts.DialTimeout, func() { cancel(errAttemptTimeout) })
-	defer t.Stop()
-	ws, resp, err := c.dial(ctx)
-	if err == nil && ws == nil {
-		err = errNoConn
-	}
-	if err == nil {
-		ws.SetReadLimit(max(c.opts.ReadLimit, -1))
-		if c.opts.OnConnect != nil {
-			if err = c.opts.OnConnect(ctx, ws); err != nil {
-				ws.CloseNow()
-				err = &hookError{err}
-			}
-		}
-	}
-	if err != nil && context.Cause(ctx) == errAttemptTimeout {
-		err = fmt.Errorf("failed to connect within %v: %w", c.opts.DialTimeout, errAttemptTimeout)
-	}
 	if err != nil {
-		return nil, resp, c.scrub(err)
+		return nil
 	}
-	return ws, resp, nil
-}
-
-// dial calls the Dialer on a short-lived goroutine and waits for it. The
-// HTTP handshake needs a deep stack; grown on the supervisor, that stack
-// would stay for the life of the connection (the read loop keeps it in
-// use, so the GC does not shrink it), doubling an idle Conn's stack.
-func (c *Conn) dial(ctx context.Context) (*websocket.Conn, *http.Response, error) {
-	type result struct {
-		ws   *websocket.Conn
-		resp *http.Response
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		ws, resp, err := c.opts.Dialer(ctx, c.url, cloneDialOptions(c.opts.DialOptions))
-		done <- result{ws, resp, err}
-	}()
-	r := <-done
-	return r.ws, r.resp, r.err
+	return newLink(ws, gen)
 }
 
 // session serves an established connection until it ends, then
 // classifies the end.
-func (l *loop) session(ws *websocket.Conn, up func()) {
+func (l *loop) session(lk *link, up func()) {
 	c := l.c
-	l.gen++
+	l.gen = lk.gen
 	start := c.now()
 	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: start.Sub(l.down)})
 	// A close reason can quote the URL back at us.
-	err := c.scrub(c.serve(ws, newHeartbeat(c.opts), up))
+	err := c.scrub(c.serve(lk, up))
 	l.down = c.now()
 	uptime := l.down.Sub(start)
 	if uptime >= c.opts.MinUptime {
 		l.b.Reset()
 		l.attempts, l.since = 0, l.down
 	}
-	l.last, l.err = l.classifyEnd(ws, err), err
+	l.last, l.err = l.classify(err, nil), err
 	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err})
-}
-
-func (l *loop) classify(err error, resp *http.Response) policy.Decision {
-	switch {
-	case l.c.ctx.Err() != nil:
-		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelClosed}
-	case l.ctx.Err() != nil:
-		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelCanceled}
-	}
-	return l.c.opts.Policy.Classify(err, resp)
-}
-
-// classifyAttempt classifies a failed attempt. An OnConnect failure is not
-// a handshake failure, so the 101 response is left out; an error the policy
-// does not recognise is labelled on_connect rather than as a bare 1006.
-func (l *loop) classifyAttempt(err error, resp *http.Response) policy.Decision {
-	var h *hookError
-	if !errors.As(err, &h) {
-		return l.classify(err, resp)
-	}
-	d := l.classify(err, nil)
-	var ce websocket.CloseError
-	if d.Label == "close_1006" && !errors.As(err, &ce) {
-		d.Label = LabelOnConnect
-	}
-	return d
-}
-
-func (l *loop) classifyEnd(ws *websocket.Conn, err error) policy.Decision {
-	c := l.c
-	c.mu.Lock()
-	requested := c.reconnect == ws
-	c.mu.Unlock()
-	if requested && l.ctx.Err() == nil {
-		return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelReconnect}
-	}
-	return l.classify(err, nil)
 }
 
 // stopError returns the final error if the Conn must stop now.
 func (l *loop) stopError() *Error {
-	switch {
-	case l.c.ctx.Err() != nil:
-		return &Error{Kind: KindClosed, Decision: l.last, Attempts: l.attempts, Err: errClosed}
-	case l.ctx.Err() != nil:
-		return &Error{Kind: KindCanceled, Decision: l.last, Attempts: l.attempts, Err: l.dialCtx.Err()}
-	case !l.last.Retry():
+	c := l.c
+	if c.ctx.Err() != nil {
+		switch cause := context.Cause(c.ctx).(type) {
+		case *PanicError:
+			return &Error{Kind: KindTerminal, Decision: panicDecision, Attempts: l.attempts, Err: c.scrub(cause)}
+		case *canceledError:
+			// The last failure says why the first connect did not finish.
+			return &Error{Kind: KindCanceled, Decision: l.last, Attempts: l.attempts, Err: cause.err}
+		}
+		return &Error{Kind: KindClosed, Decision: closedDecision, Attempts: l.attempts, Err: errClosed}
+	}
+	if !l.last.Retry() {
 		return &Error{Kind: KindTerminal, Decision: l.last, Attempts: l.attempts, Err: l.err}
 	}
 	return nil
@@ -240,7 +132,7 @@ func (l *loop) waitNext() *Error {
 	case <-t.C():
 	case <-c.wake:
 		l.applyReset()
-	case <-l.ctx.Done():
+	case <-c.ctx.Done():
 		return l.stopError()
 	}
 	return nil
@@ -255,8 +147,26 @@ func (l *loop) applyReset() {
 	}
 }
 
-// hookError is an error returned by OnConnect.
-type hookError struct{ err error }
-
-func (e *hookError) Error() string { return "failed to run OnConnect: " + e.err.Error() }
-func (e *hookError) Unwrap() error { return e.err }
+// classify decides what an end or a failed attempt means. Ends the
+// application caused come first; the policy decides the rest.
+func (l *loop) classify(err error, resp *http.Response) policy.Decision {
+	c := l.c
+	if c.ctx.Err() != nil {
+		switch context.Cause(c.ctx).(type) {
+		case *PanicError:
+			return panicDecision
+		case *canceledError:
+			return canceledDecision
+		}
+		return closedDecision
+	}
+	if errors.Is(err, errReconnect) {
+		return reconnectDecision
+	}
+	var d policy.Decision
+	if p := c.callHook("Classifier", func() { d = c.opts.Policy.Classify(err, resp) }); p != nil {
+		c.fail(p)
+		return panicDecision
+	}
+	return d
+}

@@ -1,0 +1,168 @@
+package reconnect_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
+	"github.com/wsreconnect/wsreconnect/reconnect"
+)
+
+// onMessages is an OnMessage that forwards messages to a channel.
+func onMessages() (func(reconnect.Message), <-chan reconnect.Message) {
+	ch := make(chan reconnect.Message, 64)
+	return func(m reconnect.Message) { ch <- m }, ch
+}
+
+func next(t *testing.T, ch <-chan reconnect.Message) reconnect.Message {
+	t.Helper()
+	select {
+	case m := <-ch:
+		return m
+	case <-time.After(20 * time.Second):
+		t.Fatal("no message")
+		return reconnect.Message{}
+	}
+}
+
+func TestOnMessageGetsEveryMessageWithItsGeneration(t *testing.T) {
+	url := sendThen(t, []string{"a", "b"}, func(ctx context.Context, ws *websocket.Conn) {
+		ws.Close(websocket.StatusGoingAway, "")
+	})
+	h, got := onMessages()
+	c, _, err := wstest.Dial(t, url, &reconnect.Options{OnMessage: h, PingInterval: -1}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []reconnect.Message
+	for range 3 {
+		ms = append(ms, next(t, got))
+	}
+	if s := texts(ms); s != "a@1 b@1 next@2" {
+		t.Fatalf("OnMessage got %s", s)
+	}
+	if _, _, err := c.Read(context.Background()); !errors.Is(err, reconnect.ErrHandlerMode) {
+		t.Fatalf("Read in handler mode = %v", err)
+	}
+}
+
+func TestOnMessageMayWriteAndUseEveryControl(t *testing.T) {
+	tests := []struct {
+		name string
+		act  func(c *reconnect.Conn) error
+		kind reconnect.Kind // -1: the Conn goes on
+	}{
+		{"Write", func(c *reconnect.Conn) error {
+			return c.Write(context.Background(), websocket.MessageText, []byte("echo"))
+		}, -1},
+		{"Reconnect", func(c *reconnect.Conn) error { c.Reconnect(); return nil }, -1},
+		{"ResetBackoff", func(c *reconnect.Conn) error { c.ResetBackoff(); return nil }, -1},
+		{"Close", func(c *reconnect.Conn) error { return c.Close(websocket.StatusNormalClosure, "bye") }, reconnect.KindClosed},
+		{"CloseNow", func(c *reconnect.Conn) error { return c.CloseNow() }, reconnect.KindClosed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := sendThen(t, []string{"go"}, func(context.Context, *websocket.Conn) {})
+			var c *reconnect.Conn
+			ready := make(chan struct{})
+			acted := make(chan error, 1)
+			h := func(m reconnect.Message) {
+				<-ready
+				if string(m.Data) == "go" {
+					acted <- tt.act(c)
+				}
+			}
+			var err error
+			c, _, err = wstest.Dial(t, url, &reconnect.Options{OnMessage: h, PingInterval: -1}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			close(ready)
+			select {
+			case err := <-acted:
+				if err != nil {
+					t.Fatalf("%s from OnMessage = %v", tt.name, err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s from OnMessage did not return", tt.name)
+			}
+			if tt.kind < 0 {
+				if s := c.State(); s == reconnect.Closed {
+					t.Fatalf("state %v", s)
+				}
+				return
+			}
+			<-c.Done()
+			var re *reconnect.Error
+			if !errors.As(c.Err(), &re) || re.Kind != tt.kind {
+				t.Fatalf("Err = %v, want %v", c.Err(), tt.kind)
+			}
+		})
+	}
+}
+
+func TestPanickingOnMessageEndsTheConn(t *testing.T) {
+	url := sendThen(t, []string{"boom"}, func(context.Context, *websocket.Conn) {})
+	h := func(m reconnect.Message) { panic("bad " + string(m.Data)) }
+	c, _, err := wstest.Dial(t, url, &reconnect.Options{OnMessage: h, PingInterval: -1}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+	var re *reconnect.Error
+	var pe *reconnect.PanicError
+	if !errors.As(c.Err(), &re) || re.Kind != reconnect.KindTerminal || re.Decision.Label != reconnect.LabelPanic ||
+		!errors.As(c.Err(), &pe) || pe.Hook != "OnMessage" || pe.Value != "bad boom" || !strings.Contains(string(pe.Stack), "handler_test.go") {
+		t.Fatalf("Err = %v, want a terminal panic from OnMessage with its stack", c.Err())
+	}
+}
+
+func TestSlowOnMessageIsNotADeadPeer(t *testing.T) {
+	// The server never answers pings (it does not read): while OnMessage
+	// holds the reader, the missed pong is the application's doing.
+	release := make(chan struct{})
+	url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		ws.Write(r.Context(), websocket.MessageText, []byte("slow"))
+		<-release
+	})
+	t.Cleanup(func() { close(release) })
+	entered := make(chan struct{})
+	held := make(chan struct{})
+	h := func(reconnect.Message) {
+		close(entered)
+		<-held
+	}
+	o := &reconnect.Options{OnMessage: h, PingInterval: 7 * time.Second, PingTimeout: 3 * time.Second}
+	c, rec, err := wstest.Dial(t, url, o, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for range 3 { // three ping ticks while the handler runs: all skipped
+		if !rec.Clock.WaitTimer(ctx, 7*time.Second) {
+			t.Fatal("no ping timer")
+		}
+		rec.Clock.Advance(10 * time.Second)
+	}
+	if !rec.Clock.WaitTimer(ctx, 7*time.Second) {
+		t.Fatal("heartbeat stopped")
+	}
+	close(held)
+	if n := rec.Count(reconnect.EventDisconnected); n != 0 || c.State() != reconnect.Connected {
+		t.Fatalf("%d disconnects, state %v: a slow handler was taken for a dead peer", n, c.State())
+	}
+}

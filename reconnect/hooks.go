@@ -1,0 +1,100 @@
+package reconnect
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+)
+
+// gate counts a Conn's goroutines so that Close can wait for them all
+// without waiting for one that is inside an application hook: that hook
+// may be the caller of Close, or may block for ever.
+type gate struct {
+	busy    atomic.Int64 // goroutines running library code
+	live    atomic.Int64 // goroutines, hooks included
+	closing atomic.Bool
+	quiet   chan struct{} // a token when busy reaches 0 while closing
+	ended   atomic.Bool   // the supervisor has finished
+	done    chan struct{} // closed when live reaches 0 after the end
+	once    sync.Once
+}
+
+func newGate() gate {
+	return gate{quiet: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// spawn runs f on a new goroutine that the gate counts.
+func (g *gate) spawn(f func()) {
+	g.busy.Add(1)
+	g.live.Add(1)
+	go func() {
+		defer g.exit()
+		f()
+	}()
+}
+
+func (g *gate) exit() {
+	g.leave()
+	if g.live.Add(-1) == 0 && g.ended.Load() {
+		g.once.Do(func() { close(g.done) })
+	}
+}
+
+// finish marks the supervisor's end; done closes once every goroutine,
+// the caller's included, has exited.
+func (g *gate) finish() { g.ended.Store(true) }
+
+// leave is called when a goroutine enters a hook or exits.
+func (g *gate) leave() {
+	if g.busy.Add(-1) == 0 && g.closing.Load() {
+		select {
+		case g.quiet <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// waitQuiet returns once every goroutine has exited or is inside a hook.
+func (g *gate) waitQuiet() {
+	g.closing.Store(true)
+	for g.busy.Load() > 0 {
+		select {
+		case <-g.quiet:
+		case <-g.done:
+			return
+		}
+	}
+}
+
+// PanicError is the cause of a Conn that ended because an application
+// hook panicked. The Conn ends as KindTerminal with the label "panic": a
+// panic is a bug, and retrying would run into it again.
+type PanicError struct {
+	// Hook names the hook: "OnConnect", "OnMessage", "Observer",
+	// "Dialer" or "Classifier".
+	Hook  string
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("reconnect: %s panicked: %v", e.Hook, e.Value)
+}
+
+// LabelPanic labels the decision of a Conn ended by a panicking hook.
+const LabelPanic = "panic"
+
+// callHook runs an application hook on the calling goroutine, outside the
+// gate's busy count, and turns a panic into a *PanicError.
+func (c *Conn) callHook(name string, f func()) (perr *PanicError) {
+	c.gate.leave()
+	defer c.gate.busy.Add(1)
+	defer func() {
+		if v := recover(); v != nil {
+			perr = &PanicError{Hook: name, Value: v, Stack: debug.Stack()}
+		}
+	}()
+	f()
+	return nil
+}

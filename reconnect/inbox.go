@@ -1,0 +1,154 @@
+package reconnect
+
+import (
+	"sync"
+
+	"github.com/coder/websocket"
+)
+
+// Message is one WebSocket message.
+type Message struct {
+	Type websocket.MessageType
+	Data []byte
+	// Generation is the connection the message arrived on, numbered from 1
+	// as in Event.Generation: a change tells the application that a
+	// sequence may restart. It is 0 for messages never received
+	// (Undelivered).
+	Generation uint64
+}
+
+// inbox is the bounded receive buffer between the connection's reader and
+// Read. The reader waits only when it is full; that is the backpressure.
+type inbox struct {
+	mu       sync.Mutex
+	ring     []Message
+	head, n  int
+	bytes    int
+	maxMsgs  int
+	maxBytes int
+	readers  int           // Reads waiting for a message
+	pushers  int           // connection readers waiting for room
+	arrived  chan struct{} // a token wakes a waiting Read
+	room     chan struct{} // a token wakes a waiting connection reader
+}
+
+func newInbox(maxMsgs, maxBytes int) inbox {
+	return inbox{maxMsgs: maxMsgs, maxBytes: maxBytes, arrived: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+}
+
+// fullLocked reports whether a message of size must wait. A message larger
+// than the byte bound still goes into an empty buffer.
+func (in *inbox) fullLocked(size int) bool {
+	return in.n >= in.maxMsgs || in.n > 0 && in.bytes+size > in.maxBytes
+}
+
+// put adds m, waiting while the buffer is full. If dead closes first it
+// adds m all the same, past the bound, and returns false: a message that
+// was read from the network is never dropped.
+func (in *inbox) put(m Message, dead <-chan struct{}, hb *heartbeat) bool {
+	alive := true
+	in.mu.Lock()
+	for alive && in.fullLocked(len(m.Data)) {
+		in.pushers++
+		in.mu.Unlock()
+		hb.pause()
+		select {
+		case <-in.room:
+		case <-dead:
+			alive = false
+		}
+		hb.resume()
+		in.mu.Lock()
+		in.pushers--
+	}
+	in.pushLocked(m)
+	wake := in.readers > 0
+	in.mu.Unlock()
+	if wake {
+		token(in.arrived)
+	}
+	return alive
+}
+
+// take removes the oldest message; ok is false when the buffer is empty.
+// On ok, the caller counts itself out of readers beforehand.
+func (in *inbox) take() (m Message, ok bool) {
+	in.mu.Lock()
+	if in.n == 0 {
+		in.mu.Unlock()
+		return Message{}, false
+	}
+	m = in.popLocked()
+	more := in.n > 0 && in.readers > 0
+	room := in.pushers > 0
+	in.mu.Unlock()
+	if more {
+		token(in.arrived) // pass the wake-up on to the next Read
+	}
+	if room {
+		token(in.room)
+	}
+	return m, true
+}
+
+// wait registers a Read as waiting; it reports false, without
+// registering, if a message is already there.
+func (in *inbox) wait() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.n > 0 {
+		return false
+	}
+	in.readers++
+	return true
+}
+
+func (in *inbox) unwait() {
+	in.mu.Lock()
+	in.readers--
+	in.mu.Unlock()
+}
+
+func (in *inbox) pushLocked(m Message) {
+	if in.n == len(in.ring) {
+		in.grow()
+	}
+	i := in.head + in.n
+	if i >= len(in.ring) {
+		i -= len(in.ring)
+	}
+	in.ring[i] = m
+	in.n++
+	in.bytes += len(m.Data)
+}
+
+// grow doubles the ring, up to the message bound: an idle Conn holds no
+// ring at all, a busy one keeps the one it grew.
+func (in *inbox) grow() {
+	size := min(max(8, 2*len(in.ring)), max(in.maxMsgs, in.n+1))
+	r := make([]Message, size)
+	for i := range in.n {
+		r[i] = in.ring[(in.head+i)%len(in.ring)]
+	}
+	in.ring, in.head = r, 0
+}
+
+func (in *inbox) popLocked() Message {
+	m := in.ring[in.head]
+	in.ring[in.head] = Message{}
+	in.head++
+	if in.head == len(in.ring) {
+		in.head = 0
+	}
+	in.n--
+	in.bytes -= len(m.Data)
+	return m
+}
+
+// token sends a wake-up on ch unless one is already pending.
+func token(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
