@@ -5,6 +5,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,16 +53,19 @@ func dialWrapped(tb testing.TB, url string) (conn, func()) {
 }
 
 // BenchmarkEcho measures the round trip of one 64 B text message: write
-// it, read the echo. p50-ns and p99-ns are per round trip. The extra
-// raw-hop sub-benchmark is raw coder/websocket read by its own goroutine
-// that hands each message over an unbuffered channel, as the supervisor
-// does: it isolates the cost of that hand-off.
+// it, read the echo; p50-ns and p99-ns are per round trip. raw is
+// coder/websocket; read is a Conn read with Read, which takes each
+// message from the Conn's reader goroutine; handler is a Conn with
+// OnMessage, which writes the next message from the reader goroutine, as
+// a client reacting to the market would. raw-hop is raw coder/websocket
+// read by its own goroutine that hands each message over an unbuffered
+// channel: the cost of a hand-off alone.
 func BenchmarkEcho(b *testing.B) {
 	url := serverURL(b) + "/echo"
 	msg := make([]byte, 64)
-	for _, impl := range append(slices.Clone(impls), side{"raw-hop", dialRawHop}) {
-		b.Run(impl.name, func(b *testing.B) {
-			c, done := impl.dial(b, url)
+	pull := func(dial func(testing.TB, string) (conn, func())) func(b *testing.B) {
+		return func(b *testing.B) {
+			c, done := dial(b, url)
 			defer done()
 			ctx := context.Background()
 			rtt := make([]time.Duration, b.N)
@@ -79,8 +83,50 @@ func BenchmarkEcho(b *testing.B) {
 			}
 			b.StopTimer()
 			reportQuantiles(b, rtt, time.Nanosecond, "ns", 50, 99)
-		})
+		}
 	}
+	b.Run("raw", pull(dialRaw))
+	b.Run("read", pull(dialWrapped))
+	b.Run("handler", func(b *testing.B) { echoHandler(b, url, msg) })
+	b.Run("raw-hop", pull(dialRawHop))
+}
+
+// echoHandler runs the round trips from OnMessage: each echo is timed and
+// answered with the next message on the reader goroutine.
+func echoHandler(b *testing.B, url string, msg []byte) {
+	ctx := context.Background()
+	rtt := make([]time.Duration, b.N)
+	var sent atomic.Int64 // when the message in flight was written, ns
+	var c *reconnect.Conn
+	done := make(chan error, 1)
+	i := 0
+	h := func(reconnect.Message) {
+		rtt[i] = time.Duration(time.Now().UnixNano() - sent.Load())
+		if i++; i == b.N {
+			done <- nil
+			return
+		}
+		sent.Store(time.Now().UnixNano())
+		if err := c.Write(ctx, websocket.MessageText, msg); err != nil {
+			done <- err
+		}
+	}
+	c, err := reconnect.Dial(ctx, url, &reconnect.Options{OnMessage: h})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close(websocket.StatusNormalClosure, "")
+	b.ReportAllocs()
+	b.ResetTimer()
+	sent.Store(time.Now().UnixNano())
+	if err := c.Write(ctx, websocket.MessageText, msg); err != nil {
+		b.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	reportQuantiles(b, rtt, time.Nanosecond, "ns", 50, 99)
 }
 
 // hopConn reads a raw connection on its own goroutine and hands messages

@@ -30,7 +30,12 @@ for round in $(seq "$rounds"); do
 	if ((round % 2 == 0)); then
 		impls=(wrapped raw)
 	fi
-	bench 'Echo' 5000x "${impls[@]}" raw-hop
+	pulls=(raw read handler)
+	if ((round % 2 == 0)); then
+		pulls=(handler read raw)
+	fi
+	bench 'Echo' 5000x "${pulls[@]}" raw-hop
+	bench 'Feed' 300000x "${pulls[@]}"
 	bench 'Stream/.*' 50000x "${impls[@]}"
 	bench 'Dial' 2000x "${impls[@]}"
 	bench 'Recover' 2000x "${impls[@]}"
@@ -38,5 +43,5 @@ for round in $(seq "$rounds"); do
 	bench 'DeadPeer' 10x wrapped
 done
 # benchstat's -col /impl needs key=value sub-benchmark names.
-sed -E 's#^(Benchmark[^[:space:]]*)/(raw|wrapped|raw-hop)(-[0-9]+)#\1/impl=\2\3#' "$out/bench.txt" >"$out/bench-impl.txt"
+sed -E 's#^(Benchmark[^[:space:]]*)/(raw|wrapped|read|handler|raw-hop)(-[0-9]+)#\1/impl=\2\3#' "$out/bench.txt" >"$out/bench-impl.txt"
 go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl "$out/bench-impl.txt"

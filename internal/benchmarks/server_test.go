@@ -1,6 +1,7 @@
 package benchmarks_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 
 	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 )
 
 // serve runs the benchmark server until stdin closes. It prints its
@@ -23,6 +26,7 @@ func serve() error {
 	mux.HandleFunc("/echo", handle(echo))
 	mux.HandleFunc("/discard", handle(discard))
 	mux.HandleFunc("/restart", handle(restart))
+	mux.HandleFunc("/feed", feed)
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	fmt.Println(ln.Addr().String())
@@ -105,4 +109,43 @@ func restart(ctx context.Context, c *websocket.Conn) error {
 			return err
 		}
 	}
+}
+
+// feed waits for one short message from the client, then pushes ?n=
+// binary 64 B messages as fast as the connection takes them, then waits
+// for the client to close. It writes pre-encoded frames in large batches,
+// so the client, not the server, is the bottleneck.
+func feed(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.URL.Query().Get("n"))
+	if err != nil {
+		http.Error(w, "bad n", http.StatusBadRequest)
+		return
+	}
+	conn, brw, err := wstest.Accept(w, r)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	// A masked client frame with a payload under 126 bytes: 2 header
+	// bytes, a 4-byte mask, the payload.
+	var hdr [6]byte
+	if _, err := io.ReadFull(brw, hdr[:]); err != nil || hdr[1]&0x7f >= 126 {
+		return
+	}
+	if _, err := brw.Discard(int(hdr[1] & 0x7f)); err != nil {
+		return
+	}
+	frame := wstest.Frame(wstest.OpBinary, make([]byte, 64))
+	const batch = 256
+	full := bytes.Repeat(frame, batch)
+	for sent := 0; sent < n; sent += batch {
+		p := full[:min(batch, n-sent)*len(frame)]
+		if _, err := brw.Write(p); err != nil {
+			return
+		}
+	}
+	if brw.Flush() != nil {
+		return
+	}
+	io.Copy(io.Discard, conn) // until the client closes
 }

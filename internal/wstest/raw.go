@@ -55,7 +55,8 @@ func ClosePayload(code uint16, reason string) []byte {
 
 // Opcodes used with Frame.
 const (
-	OpText  = 0x1
-	OpClose = 0x8
-	OpPing  = 0x9
+	OpText   = 0x1
+	OpBinary = 0x2
+	OpClose  = 0x8
+	OpPing   = 0x9
 )
