@@ -57,6 +57,7 @@ func (c *Conn) halt(cause error, shut func(*websocket.Conn) error) bool {
 		return false
 	}
 	c.closing = true
+	c.setStateLocked(Closed) // it will not connect again
 	lk := c.cur
 	c.mu.Unlock()
 	c.cancel(cause)

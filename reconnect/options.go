@@ -27,7 +27,11 @@ type Options struct {
 
 	// Dialer dials one attempt. It has websocket.Dial's signature and is
 	// the seam for fresh credentials on each attempt and for fault
-	// injection. Defaults to websocket.Dial.
+	// injection. It runs on a goroutine of its own. A call that ignores
+	// its ctx is abandoned when the attempt times out or the Conn closes,
+	// and the connection it returns later is closed; the next call may
+	// then start while it still runs, so a Dialer must be safe for
+	// concurrent use. Defaults to websocket.Dial.
 	Dialer func(ctx context.Context, url string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error)
 
 	// Policy classifies every end and failed attempt and shapes the waits.

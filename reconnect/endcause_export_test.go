@@ -1,0 +1,14 @@
+package reconnect
+
+import "github.com/coder/websocket"
+
+// EndCause exposes the choice of why a connection ended: the connection
+// killed with killCause, whose reader returned readErr.
+func EndCause(ws *websocket.Conn, killCause, readErr error) error {
+	c := &Conn{}
+	lk := newLink(ws, 1)
+	if killCause != nil {
+		lk.end(killCause, func(*websocket.Conn) error { return nil })
+	}
+	return c.endCause(lk, readErr)
+}
