@@ -12,8 +12,9 @@ type AppRules struct {
 	Ranges []CodeRange
 	// Func decides codes the maps do not cover; ok false falls through to
 	// Default. It gets the close reason as sent by the peer (unvalidated,
-	// at most 123 bytes). Consulted third; called on the connection's
-	// supervisor goroutine and must not block.
+	// at most 123 bytes), except that reconnect.Conn redacts URL secrets in
+	// it first. Consulted third; called on the connection's supervisor
+	// goroutine and must not block.
 	Func func(code websocket.StatusCode, reason string) (o Outcome, ok bool)
 	// Default is the outcome for codes nothing else covers. Defaults to Stop.
 	Default Outcome

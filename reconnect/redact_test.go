@@ -299,7 +299,7 @@ func FuzzScrubURLInText(f *testing.F) {
 // hostChars keeps the bytes of s that a host name may hold.
 func hostChars(s string) string {
 	h := strings.Map(func(r rune) rune {
-		if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '.' || r == '-' {
+		if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '.' || r == '-' || r == ':' {
 			return r
 		}
 		return -1
@@ -323,4 +323,33 @@ func embed(form uint8, prefix, u, suffix string) string {
 		return prefix + "\n" + u + "\n" + suffix // errors.Join
 	}
 	return prefix + " " + u
+}
+
+// TestAppFuncSeesRedactedReason checks what AppRules.Func documents: a
+// close reason that quotes the token reaches it redacted.
+func TestAppFuncSeesRedactedReason(t *testing.T) {
+	t.Parallel()
+	srv, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		ws.Close(4001, "bad token "+r.URL.Query().Get("token"))
+	})
+	reasons := make(chan string, 1)
+	p := policy.Policy{App: policy.AppRules{Func: func(_ websocket.StatusCode, reason string) (policy.Outcome, bool) {
+		select {
+		case reasons <- reason:
+		default: // only the first matters
+		}
+		return policy.Stop, true
+	}}}
+	c, _, err := wstest.Dial(t, srv+"?token=tok3n-abc", &reconnect.Options{Policy: p}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+	if got := <-reasons; got != "bad token REDACTED" {
+		t.Fatalf("Func got reason %q, want %q", got, "bad token REDACTED")
+	}
 }
