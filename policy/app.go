@@ -12,11 +12,18 @@ type AppRules struct {
 	Ranges []CodeRange
 	// Func decides codes the maps do not cover; ok false falls through to
 	// Default. It gets the close reason as sent by the peer (unvalidated,
-	// at most 123 bytes). Consulted third; called on the connection's
-	// supervisor goroutine and must not block.
+	// at most 123 bytes), except that reconnect.Conn redacts URL secrets in
+	// it first. Consulted third; called on the connection's supervisor
+	// goroutine and must not block.
 	Func func(code websocket.StatusCode, reason string) (o Outcome, ok bool)
 	// Default is the outcome for codes nothing else covers. Defaults to Stop.
 	Default Outcome
+	// SpreadCodes are codes the server sends to all its clients at once,
+	// such as a shutdown. A retry after one of them gets Policy.RestartSpread
+	// as Decision.Spread, as a 1012 does, so that the clients do not all
+	// come back at the same moment. It leaves the outcome to the rules
+	// above; codes outside 3000-4999 have no effect. Defaults to none.
+	SpreadCodes []websocket.StatusCode
 }
 
 // CodeRange maps the close codes From through To, inclusive, to an Outcome.
@@ -45,14 +52,23 @@ func (r AppRules) Decide(code websocket.StatusCode, reason string) Outcome {
 
 // Centrifugo returns the rules of Centrifugo and the centrifuge library:
 // reconnect on 3000-3499 and 4000-4499, stop on 3500-3999 and 4500-4999
-// (centrifugal/centrifuge disconnect.go). Each call returns a fresh value.
+// (centrifugal/centrifuge disconnect.go). Two codes reach many clients at
+// once and get a spread: 3001 shutdown, sent to every client of a node
+// that stops, and 3010 insufficient state, sent to every server-side
+// subscriber of a channel whose stream lost its place (a broker failover).
+// The other reconnect codes (3004 server error, 3005 and 3006 expired,
+// 3008 slow, 3012 no pong...) come one client at a time. Each call
+// returns a fresh value.
 func Centrifugo() AppRules {
-	return AppRules{Ranges: []CodeRange{
-		{From: 3000, To: 3499, Outcome: Retry},
-		{From: 3500, To: 3999, Outcome: Stop},
-		{From: 4000, To: 4499, Outcome: Retry},
-		{From: 4500, To: 4999, Outcome: Stop},
-	}}
+	return AppRules{
+		Ranges: []CodeRange{
+			{From: 3000, To: 3499, Outcome: Retry},
+			{From: 3500, To: 3999, Outcome: Stop},
+			{From: 4000, To: 4499, Outcome: Retry},
+			{From: 4500, To: 4999, Outcome: Stop},
+		},
+		SpreadCodes: []websocket.StatusCode{3001, 3010},
+	}
 }
 
 // GraphQLWS returns the rules of the graphql-ws client (the
@@ -61,8 +77,9 @@ func Centrifugo() AppRules {
 // Acceptable, 4409 Subscriber Already Exists, 4429 Too Many Initialisation
 // Requests and 4500 Internal Server Error; retry on every other application
 // code, including 4403 Forbidden, 4408 Connection Initialisation Timeout
-// and 4499 Terminated, which graphql-ws retries on purpose. Each call
-// returns a fresh value.
+// and 4499 Terminated, which graphql-ws retries on purpose. No code gets a
+// spread: a graphql-ws server that stops closes every client with 1001,
+// not an application code. Each call returns a fresh value.
 func GraphQLWS() AppRules {
 	return AppRules{
 		Codes: map[websocket.StatusCode]Outcome{

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -178,5 +179,45 @@ func TestPresets(t *testing.T) {
 				t.Fatalf("Decide(%d) = %v, want %v", tt.code, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestPresetSpreads(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		rules policy.AppRules
+		code  websocket.StatusCode
+		want  bool
+	}{
+		{"centrifugo 3001 shutdown", policy.Centrifugo(), 3001, true},
+		{"centrifugo 3010 insufficient state", policy.Centrifugo(), 3010, true},
+		{"centrifugo 3000 connection closed", policy.Centrifugo(), 3000, false},
+		{"centrifugo 3004 server error", policy.Centrifugo(), 3004, false},
+		{"centrifugo 3005 expired", policy.Centrifugo(), 3005, false},
+		{"centrifugo 3006 subscription expired", policy.Centrifugo(), 3006, false},
+		{"centrifugo 3008 slow", policy.Centrifugo(), 3008, false},
+		{"centrifugo 3011 force reconnect", policy.Centrifugo(), 3011, false},
+		{"centrifugo 3012 no pong", policy.Centrifugo(), 3012, false},
+		{"centrifugo 4000 application", policy.Centrifugo(), 4000, false},
+		{"graphql-ws 4499 terminated", policy.GraphQLWS(), 4499, false},
+		{"graphql-ws 4500 internal server error", policy.GraphQLWS(), 4500, false},
+		{"zero rules", policy.AppRules{}, 3001, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := slices.Contains(tt.rules.SpreadCodes, tt.code); got != tt.want {
+				t.Fatalf("%d in SpreadCodes %v = %v, want %v", tt.code, tt.rules.SpreadCodes, got, tt.want)
+			}
+		})
+	}
+	// A spread on a code that stops, or outside 3000-4999, would do nothing.
+	for name, rules := range map[string]policy.AppRules{"centrifugo": policy.Centrifugo(), "graphql-ws": policy.GraphQLWS()} {
+		for _, code := range rules.SpreadCodes {
+			if code < 3000 || code > 4999 || rules.Decide(code, "") != policy.Retry {
+				t.Errorf("%s: spread code %d is not a retried application code", name, code)
+			}
+		}
 	}
 }

@@ -90,8 +90,12 @@ type Decision struct {
 func (d Decision) Retry() bool { return d.Outcome == Retry }
 
 // String returns a one-line summary, for example
-// "retry close_1012 (retryable, spread 5s)".
+// "retry close_1012 (retryable, spread 5s)", or "none" for the zero
+// Decision, which events that classify nothing (a connect) carry.
 func (d Decision) String() string {
+	if d == (Decision{}) {
+		return "none"
+	}
 	s := d.Outcome.String() + " " + d.Label + " (" + d.Category.String()
 	if d.MinDelay > 0 {
 		s += ", min delay " + d.MinDelay.String()

@@ -33,7 +33,7 @@
 //	1013       try again later         retryable      retry     close_1013, MinDelay = TryAgainLaterDelay (5 s)
 //	1014       bad gateway             retryable      retry     close_1014
 //	1015       TLS failure             terminal       stop      close_1015 (a dial error in practice: label tls)
-//	3000-4999  application             app-defined    App       close_app
+//	3000-4999  application             app-defined    App       close_app, Spread = RestartSpread for App.SpreadCodes
 //	other      0-999, 1004, 1016-2999, 5000+: invalid on the wire, treated as 1006: retry, close_invalid
 //
 // coder/websocket rejects a close frame with an invalid code (or 1005, 1006,
@@ -49,8 +49,11 @@
 // (websocket.ErrMessageTooBig) is classified as 1009.
 //
 // Application codes go through Policy.App: its Codes map first, then its
-// Ranges, then its Func, then its Default (Stop). Centrifugo and GraphQLWS
-// return the rules of those servers as presets.
+// Ranges, then its Func, then its Default (Stop). A retry after one of its
+// SpreadCodes, codes a server sends to all its clients at once, gets
+// RestartSpread as Decision.Spread, as 1012 does. Centrifugo and GraphQLWS
+// return the rules of those servers as presets; Centrifugo spreads 3001
+// shutdown and 3010 insufficient state.
 //
 // # Handshake
 //

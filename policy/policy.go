@@ -53,8 +53,15 @@ type Policy struct {
 	// A backoff that returns backoff.Stop makes the connection give up.
 	NewBackOff func() backoff.BackOff
 
-	// MaxAttempts is the number of failed attempts in one outage after
-	// which the connection gives up. Defaults to 0: unlimited.
+	// MaxAttempts is how many attempts one outage may make before the
+	// connection gives up: with 3, it gives up when the third attempt
+	// fails, or its connection ends before it counts as healthy, instead
+	// of waiting for a fourth. An outage, as reconnect.Conn counts it,
+	// starts at Dial, at the end of the last connection that stayed up
+	// Options.MinUptime, or at ResetBackoff. Every dial attempt in it
+	// counts, those that connected and dropped sooner too, so a server
+	// that accepts and closes at once is given up on like one that
+	// refuses (flap protection). Defaults to 0: unlimited.
 	MaxAttempts int
 
 	// MaxOutage is how long one outage may last before the connection gives

@@ -136,6 +136,9 @@ func TestStrings(t *testing.T) {
 	d := policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Code: 1013, MinDelay: 5 * time.Second, Spread: time.Second, Label: "close_1013"}
 	tests := []struct{ name, got, want string }{
 		{"decision", d.String(), "retry close_1013 (retryable, min delay 5s, spread 1s)"},
+		{"zero decision", policy.Decision{}.String(), "none"},
+		{"stop with a label only", policy.Decision{Label: "canceled"}.String(), "stop canceled (terminal)"},
+		{"terminal with a code only", policy.Decision{Code: 1008}.String(), "stop  (terminal)"},
 		{"app category", policy.AppDefined.String(), "application-defined"},
 		{"terminal", policy.Terminal.String(), "terminal"},
 		{"stop", policy.Stop.String(), "stop"},
