@@ -22,7 +22,7 @@ type AppRules struct {
 	// such as a shutdown. A retry after one of them gets Policy.RestartSpread
 	// as Decision.Spread, as a 1012 does, so that the clients do not all
 	// come back at the same moment. It leaves the outcome to the rules
-	// above; codes outside 3000-4999 have no effect. Defaults to none.
+	// above; every code must be within 3000-4999. Defaults to none.
 	SpreadCodes []websocket.StatusCode
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -69,7 +70,11 @@ func (p Policy) classifyClose(code websocket.StatusCode, reason string) Decision
 		d.Category, d.Outcome = Terminal, Stop
 	default:
 		if isAppCode(code) {
-			return Decision{Category: AppDefined, Outcome: p.App.Decide(code, reason), Code: code, Label: "close_app"}
+			d := Decision{Category: AppDefined, Outcome: p.App.Decide(code, reason), Code: code, Label: "close_app"}
+			if d.Retry() && slices.Contains(p.App.SpreadCodes, code) {
+				d.Spread = max(p.RestartSpread, 0) // all clients got it at once, as with 1012
+			}
+			return d
 		}
 		// Not valid on the wire (0-999, 1004, 1016-2999, 5000+): coder/websocket
 		// rejects it as a protocol error, so it is an abnormal closure.

@@ -221,3 +221,33 @@ func TestPresetSpreads(t *testing.T) {
 		}
 	}
 }
+
+func TestAppSpread(t *testing.T) {
+	t.Parallel()
+	own := policy.AppRules{
+		Codes:       map[websocket.StatusCode]policy.Outcome{4001: policy.Retry, 4002: policy.Stop},
+		SpreadCodes: []websocket.StatusCode{4001, 4002},
+	}
+	tests := []struct {
+		name string
+		p    policy.Policy
+		code websocket.StatusCode
+		want time.Duration
+	}{
+		{"centrifugo 3001 shutdown", policy.Policy{App: policy.Centrifugo()}, 3001, policy.DefaultRestartSpread},
+		{"centrifugo 3010 insufficient state", policy.Policy{App: policy.Centrifugo()}, 3010, policy.DefaultRestartSpread},
+		{"centrifugo 3004 server error", policy.Policy{App: policy.Centrifugo()}, 3004, 0},
+		{"own code", policy.Policy{App: own}, 4001, policy.DefaultRestartSpread},
+		{"own code, RestartSpread tuned", policy.Policy{App: own, RestartSpread: 2 * time.Second}, 4001, 2 * time.Second},
+		{"own code, RestartSpread off", policy.Policy{App: own, RestartSpread: -1}, 4001, 0},
+		{"a code that stops gets none", policy.Policy{App: own}, 4002, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if d := tt.p.Classify(closeErr(tt.code, ""), nil); d.Spread != tt.want {
+				t.Fatalf("Classify(%d).Spread = %v, want %v", tt.code, d.Spread, tt.want)
+			}
+		})
+	}
+}

@@ -200,8 +200,9 @@ func (p Policy) Delay(d Decision, next time.Duration) time.Duration {
 	return wait
 }
 
-// GiveUp reports whether an outage that has seen attempts failed attempts
-// and lasted outage should end instead of waiting wait for another attempt.
+// GiveUp reports whether an outage that has seen attempts attempts (counted
+// as MaxAttempts says) and lasted outage should end instead of waiting wait
+// for another attempt.
 func (p Policy) GiveUp(attempts int, outage, wait time.Duration) bool {
 	if p.MaxAttempts > 0 && attempts >= p.MaxAttempts {
 		return true

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,7 @@ func TestValidate(t *testing.T) {
 		{"app range reversed", policy.Policy{App: policy.AppRules{Ranges: []policy.CodeRange{{From: 4100, To: 4000}}}}, "App.Ranges[0]"},
 		{"app range out of bounds", policy.Policy{App: policy.AppRules{Ranges: []policy.CodeRange{{From: 4000, To: 5000}}}}, "App.Ranges[0]"},
 		{"bad outcome", policy.Policy{App: policy.AppRules{Default: policy.Outcome(7)}}, "App.Default"},
+		{"spread code out of range", policy.Policy{App: policy.AppRules{SpreadCodes: []websocket.StatusCode{3001, 1012}}}, "App.SpreadCodes[1]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,7 +197,7 @@ func FuzzClassify(f *testing.F) {
 		if d.MinDelay < 0 || d.MinDelay > policy.DefaultMaxRetryAfter {
 			t.Fatalf("min delay %v", d.MinDelay)
 		}
-		if d.Spread < 0 || d.Spread > d.MinDelay && d.Code != 1012 {
+		if d.Spread < 0 || d.Spread > d.MinDelay && d.Code != 1012 && !slices.Contains(p.App.SpreadCodes, d.Code) {
 			t.Fatalf("spread %v over floor %v", d.Spread, d.MinDelay)
 		}
 		if d.Label == "" || len(d.Label) > 24 || strings.ContainsAny(d.Label, " \n") {

@@ -53,6 +53,11 @@ func (r AppRules) validate() error {
 			return err
 		}
 	}
+	for i, code := range r.SpreadCodes {
+		if !isAppCode(code) {
+			return fieldError(fmt.Sprintf("App.SpreadCodes[%d]", i), int(code), "must be an application code (3000-4999)")
+		}
+	}
 	return validOutcome("App.Default", r.Default)
 }
 
