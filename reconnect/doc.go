@@ -74,11 +74,22 @@
 //
 // Handing a message from the reader goroutine to Read wakes a goroutine:
 // cheap, but on a quiet machine waking an idle core costs more than a
-// loopback round trip (BENCHMARKS.md). Options.OnMessage avoids it: the
-// reader goroutine calls it for every message as it is read, so a trading
-// client can react (even Write) without any hand-off. While OnMessage runs
-// the connection is not read: a slow OnMessage delays pongs and the
-// server's pings and closes, and backpressures the server.
+// loopback round trip (BENCHMARKS.md). Two ways avoid it:
+//
+//   - Read with a ctx that cannot end (context.Background): once the
+//     buffer is empty, the Conn hands the reading of the connection to
+//     that Read at a message boundary, and a Read loop then reads on its
+//     own goroutine. A ctx that can end never gets it, because
+//     coder/websocket can stop a read only by closing the connection.
+//     When the loop stops calling Read for 20 to 40 ms, or another Read
+//     waits, or the connection ends, the Conn's reader takes the
+//     connection back; meanwhile nothing reads it, so pings and closes
+//     wait that long.
+//   - Options.OnMessage: the reader goroutine calls it for every message
+//     as it is read, so a trading client can react (even Write) without
+//     any hand-off. While OnMessage runs the connection is not read: a
+//     slow OnMessage delays pongs and the server's pings and closes, and
+//     backpressures the server.
 //
 // # Goroutines and what may block
 //

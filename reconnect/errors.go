@@ -108,7 +108,7 @@ func (e timeoutError) Error() string { return e.what + " timed out" }
 func (e timeoutError) Timeout() bool { return true }
 
 var (
-	errClosed    = fmt.Errorf("reconnect: %w", net.ErrClosed)
+	errClosed    = fmt.Errorf("%w", net.ErrClosed) // its own value, the same text
 	errReconnect = errors.New("reconnect: Reconnect called")
 	errLinkDead  = fmt.Errorf("reconnect: connection ended: %w", net.ErrClosed)
 )

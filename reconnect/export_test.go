@@ -1,6 +1,10 @@
 package reconnect
 
-import "github.com/coder/websocket"
+import (
+	"runtime"
+
+	"github.com/coder/websocket"
+)
 
 // Scrub scrubs err as a Conn dialled to raw does, for the tests in
 // package reconnect_test.
@@ -16,3 +20,26 @@ func EndCause(ws *websocket.Conn, killCause, readErr error) error {
 	}
 	return c.endCause(lk, readErr)
 }
+
+// WaitForReaders spins until n Reads wait on c's receive buffer.
+func WaitForReaders(c *Conn, n int) {
+	for {
+		c.in.mu.Lock()
+		r := c.in.readers
+		c.in.mu.Unlock()
+		if r >= n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// Role names who holds c's reader role.
+func Role(c *Conn) string {
+	c.in.mu.Lock()
+	defer c.in.mu.Unlock()
+	return [...]string{"conn", "idle", "read"}[c.in.role]
+}
+
+// Lease is how long a Read may hold the reader role unused.
+const Lease = lease

@@ -30,10 +30,18 @@ type inbox struct {
 	pushers  int           // connection readers waiting for room
 	arrived  chan struct{} // a token wakes a waiting Read
 	room     chan struct{} // a token wakes a waiting connection reader
+
+	// The reader role of the current connection (direct.go).
+	lk     *link
+	role   int
+	direct int           // waiting Reads that may take the role
+	stamp  uint64        // messages Reads read themselves, for the lease
+	back   chan struct{} // a token wakes the Conn's reader: the role may be back
 }
 
 func newInbox(maxMsgs, maxBytes int) inbox {
-	return inbox{maxMsgs: maxMsgs, maxBytes: maxBytes, arrived: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+	return inbox{maxMsgs: maxMsgs, maxBytes: maxBytes,
+		arrived: make(chan struct{}, 1), room: make(chan struct{}, 1), back: make(chan struct{}, 1)}
 }
 
 // fullLocked reports whether a message of size must wait. A message larger
@@ -70,13 +78,17 @@ func (in *inbox) put(m Message, dead <-chan struct{}, hb *heartbeat) bool {
 	return alive
 }
 
-// take removes the oldest message; ok is false when the buffer is empty.
-// On ok, the caller counts itself out of readers beforehand.
-func (in *inbox) take() (m Message, ok bool) {
+// next removes the oldest message. With the buffer empty, a Read that may
+// read itself (direct) takes the reader role if a Read holds it unused,
+// and gets the connection to read.
+func (in *inbox) next(direct bool) (m Message, lk *link, ok bool) {
 	in.mu.Lock()
 	if in.n == 0 {
+		if direct && in.role == roleIdle && in.lk != nil {
+			in.role, lk = roleRead, in.lk
+		}
 		in.mu.Unlock()
-		return Message{}, false
+		return Message{}, lk, false
 	}
 	m = in.popLocked()
 	more := in.n > 0 && in.readers > 0
@@ -88,24 +100,34 @@ func (in *inbox) take() (m Message, ok bool) {
 	if room {
 		token(in.room)
 	}
-	return m, true
+	return m, nil, true
 }
 
 // wait registers a Read as waiting; it reports false, without
-// registering, if a message is already there.
-func (in *inbox) wait() bool {
+// registering, if the Read should try next again. A Read that cannot read
+// itself takes the role back from a Read that left it unused.
+func (in *inbox) wait(direct bool) bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.n > 0 {
+	if in.n > 0 || direct && in.role == roleIdle && in.lk != nil {
 		return false
 	}
 	in.readers++
+	if direct {
+		in.direct++
+	} else if in.role == roleIdle {
+		in.role = roleConn
+		token(in.back)
+	}
 	return true
 }
 
-func (in *inbox) unwait() {
+func (in *inbox) unwait(direct bool) {
 	in.mu.Lock()
 	in.readers--
+	if direct {
+		in.direct--
+	}
 	in.mu.Unlock()
 }
 

@@ -18,6 +18,9 @@ type link struct {
 	gen  uint64
 	dead chan struct{}
 	wmu  chan struct{} // serialises writes; a ctx can give up waiting for it
+	hb   *heartbeat
+
+	readErr error // how a Read reading it directly saw it end (inbox.mu)
 
 	once  sync.Once
 	cause error // why it was killed; set before dead is closed

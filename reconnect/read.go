@@ -23,6 +23,14 @@ func (c *Conn) Read(ctx context.Context) (websocket.MessageType, []byte, error) 
 
 // ReadMessage is Read, with the generation of the connection the message
 // arrived on: when it changes, the server may have restarted a sequence.
+//
+// With a ctx that cannot end (context.Background, context.WithoutCancel),
+// a Read loop reads the connection on its own goroutine once the receive
+// buffer is empty, without a goroutine hand-off per message; the Conn's
+// reader takes the connection back when the loop pauses for 20 to 40 ms
+// (the package docs say more). With a ctx that can end, Read takes
+// messages from the Conn's reader, so that ctx ending never costs the
+// connection.
 func (c *Conn) ReadMessage(ctx context.Context) (Message, error) {
 	if c.opts.OnMessage != nil {
 		return Message{}, ErrHandlerMode
@@ -30,28 +38,36 @@ func (c *Conn) ReadMessage(ctx context.Context) (Message, error) {
 	if err := ctx.Err(); err != nil {
 		return Message{}, err
 	}
+	direct := ctx.Done() == nil
 	for {
-		if m, ok := c.in.take(); ok {
+		m, lk, ok := c.in.next(direct)
+		if ok {
 			return m, nil
+		}
+		if lk != nil {
+			if m, ok := c.readDirect(lk); ok {
+				return m, nil
+			}
+			continue
 		}
 		select {
 		case <-c.ended:
-			if m, ok := c.in.take(); ok { // the reader's last one
+			if m, _, ok := c.in.next(false); ok { // the reader's last one
 				return m, nil
 			}
 			return Message{}, c.Err()
 		default:
 		}
-		if !c.in.wait() {
+		if !c.in.wait(direct) {
 			continue
 		}
 		select {
 		case <-c.in.arrived:
 		case <-c.ended:
 		case <-ctx.Done():
-			c.in.unwait()
+			c.in.unwait(direct)
 			return Message{}, ctx.Err()
 		}
-		c.in.unwait()
+		c.in.unwait(direct)
 	}
 }

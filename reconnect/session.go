@@ -12,17 +12,20 @@ import (
 // serve reads from lk until it ends and returns why; up, if not nil, is
 // called once lk is the current connection.
 func (c *Conn) serve(lk *link, up func()) error {
+	hb := newHeartbeat(&c.opts)
+	lk.hb = hb
 	flushed := c.register(lk)
 	if flushed == nil {
 		lk.kill(errClosed) // Close came first
 		return errClosed
 	}
+	c.in.attach(lk)
 	if up != nil {
 		up() // Dial returns now, with the state Connected
 	}
-	hb := newHeartbeat(&c.opts)
 	hb.start(lk)
 	err := c.readLoop(lk, hb)
+	c.in.detach(lk)
 	// coder/websocket can leave the socket open after a read error.
 	lk.kill(nil)
 	c.unregister(lk)
@@ -51,11 +54,16 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 		}
 		hb.seen.Add(1)
 		m := Message{Type: typ, Data: p, Generation: lk.gen}
-		if h != nil {
+		switch {
+		case h != nil:
 			if !c.handle(h, m, hb) {
 				return nil
 			}
-		} else if !c.in.put(m, lk.dead, hb) {
+		case c.in.handOver(lk, m):
+			if err, ok := c.awaitRole(lk); !ok {
+				return err
+			}
+		case !c.in.put(m, lk.dead, hb):
 			return nil
 		}
 	}
