@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -302,4 +303,70 @@ func TestDialReturnsWhenItsCtxEndsDuringAHookThatIgnoresIt(t *testing.T) {
 		t.Fatalf("Dial = %v, want canceled", err)
 	}
 	close(release)
+}
+
+func TestCtxEndingWhileWaitingForAnotherWriterCostsOnlyThatWrite(t *testing.T) {
+	const big = 32 << 20 // far more than the socket buffers: its Write blocks
+	read := make(chan struct{})
+	var smalls atomic.Int32
+	gotBig := make(chan struct{})
+	url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		ws.SetReadLimit(-1)
+		<-read // a peer that stopped reading, for now
+		for {
+			_, p, err := ws.Read(r.Context())
+			if err != nil {
+				return
+			}
+			if len(p) == big {
+				close(gotBig)
+				continue
+			}
+			smalls.Add(1)
+		}
+	})
+	c, rec, err := wstest.Dial(t, url, &reconnect.Options{PingInterval: -1}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bigDone := make(chan error, 1)
+	go func() { bigDone <- c.Write(context.Background(), websocket.MessageBinary, make([]byte, big)) }()
+	var small int32
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		err := c.Write(ctx, websocket.MessageText, []byte("b"))
+		cancel()
+		if err != nil {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Write behind a stuck writer = %v", err)
+			}
+			break
+		}
+		small++ // went ahead of the big one
+	}
+	close(read)
+	if err := <-bigDone; err != nil {
+		t.Fatalf("the big Write = %v", err)
+	}
+	<-gotBig
+	// A last write behind everything: once it arrives, all before it have.
+	if err := c.Write(context.Background(), websocket.MessageText, []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	returnsWithin(t, "the last write", func() {
+		for smalls.Load() < small+1 {
+			runtime.Gosched()
+		}
+	})
+	if n := rec.Count(reconnect.EventDisconnected); n != 0 || c.State() != reconnect.Connected {
+		t.Fatalf("%d drops, state %v: a ctx that ended while waiting cost the connection", n, c.State())
+	}
+	if n := smalls.Load(); n != small+1 {
+		t.Fatalf("the server got %d small writes, want %d: the one whose ctx ended went out", n, small+1)
+	}
 }
