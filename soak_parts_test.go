@@ -129,9 +129,10 @@ func (s *soakServer) received(id, seq int) int {
 // soakClient is one client application: it numbers its messages, resends
 // those a drop may have lost, and records acknowledgements.
 type soakClient struct {
-	id    int
-	conn  *reconnect.Conn
-	route atomic.Int32 // index into the soak's routes, read by the Dialer
+	id     int
+	conn   *reconnect.Conn
+	route  atomic.Int32 // index into the soak's routes, read by the Dialer
+	dialed atomic.Int32 // the route of the last attempt, for failure reports
 
 	resend chan struct{}
 
@@ -233,6 +234,7 @@ func (c *soakClient) send(ctx context.Context, rng *rand.Rand, errs chan<- error
 
 // read records acks until the Conn ends.
 func (c *soakClient) read(errs chan<- error) {
+	var last []byte
 	for {
 		_, p, err := c.conn.Read(context.Background())
 		if err != nil {
@@ -240,12 +242,13 @@ func (c *soakClient) read(errs chan<- error) {
 		}
 		seq, err := strconv.Atoi(strings.TrimPrefix(string(p), "a "))
 		if err != nil {
-			errs <- fmt.Errorf("client %d: bad ack %q", c.id, p)
+			errs <- fmt.Errorf("client %d: bad ack %q after %q, last dialed through route %s", c.id, p, last, soakRoutes[c.dialed.Load()].name)
 			return
 		}
 		c.mu.Lock()
 		c.acked[seq] = true
 		c.mu.Unlock()
+		last = p
 	}
 }
 

@@ -140,7 +140,9 @@ func startSoak(t *testing.T, cfg soakConfig) *soakRun {
 		o := soakOptions(c)
 		path := "/c/" + strconv.Itoa(i)
 		o.Dialer = func(ctx context.Context, _ string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
-			return websocket.Dial(ctx, routes[c.route.Load()]+path, opts)
+			r := c.route.Load()
+			c.dialed.Store(r)
+			return websocket.Dial(ctx, routes[r]+path, opts)
 		}
 		dctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 		var err error

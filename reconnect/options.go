@@ -23,6 +23,9 @@ type Options struct {
 	// an HTTPClient redirects are not followed: a 3xx answer fails the
 	// attempt and the policy stops on it, with the target (minus userinfo
 	// and query) in Decision.Location. Set HTTPClient to follow them.
+	// Dial uses a copy of the HTTPClient whose Transport reports a
+	// connection that ends inside a message as a drop: coder/websocket
+	// would return the part it read as a whole message.
 	DialOptions *websocket.DialOptions
 
 	// Dialer dials one attempt. It has websocket.Dial's signature and is
@@ -161,6 +164,8 @@ func (o *Options) cloneWithDefaults() (Options, error) {
 	}
 	if c.DialOptions.HTTPClient == nil {
 		c.DialOptions.HTTPClient = noRedirects
+	} else {
+		c.DialOptions.HTTPClient = guardClient(c.DialOptions.HTTPClient)
 	}
 	if c.Dialer == nil {
 		c.Dialer = websocket.Dial
@@ -210,9 +215,9 @@ func (o *Options) validate() error {
 
 // noRedirects is the default HTTP client: a handshake answered with a
 // redirect is reported, not followed to wherever the server points.
-var noRedirects = &http.Client{
+var noRedirects = guardClient(&http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
+})
 
 func optionError(field string, v any) error {
 	return fmt.Errorf("reconnect: invalid option %s: %v", field, v)
