@@ -81,7 +81,9 @@ func run(ctx context.Context, w io.Writer, c config) error {
 	fmt.Fprintf(w, "herd: %d clients, %s; server down %v, then admits %d handshakes per %v (503 beyond)\n",
 		n, mode, c.downtime, c.capacity, window)
 	for _, st := range sts {
-		fmt.Fprintf(w, "  %-10s %s\n", st.name, st.what)
+		mean, median := loneBlip(st.policy, 100000)
+		fmt.Fprintf(w, "  %-10s %s\n  %-10s lone drop (server fine): first attempt after %v mean, %v median\n",
+			st.name, st.what, "", mean.Round(time.Millisecond), median.Round(time.Millisecond))
 	}
 	start := time.Now()
 	var rs []result

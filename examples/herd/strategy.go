@@ -19,14 +19,16 @@ type strategy struct {
 const fixedDelay = 500 * time.Millisecond
 
 // strategies are compared in this order. The first two model clients that
-// do not use our policy's spreads: RestartSpread is off, so the wait is the
-// backoff's value alone, as with a hand-written backoff.Retry loop.
+// do not use our policy's spreads: RestartSpread and RefusedSpread are off,
+// so the wait is the backoff's value alone, as with a hand-written
+// backoff.Retry loop.
 var strategies = []strategy{
 	{
 		name: "fixed",
 		what: "no jitter: a constant 500 ms between attempts",
 		policy: policy.Policy{
 			RestartSpread: -1,
+			RefusedSpread: -1,
 			FloorJitter:   -1,
 			NewBackOff:    func() backoff.BackOff { return backoff.NewConstantBackOff(fixedDelay) },
 		},
@@ -36,13 +38,14 @@ var strategies = []strategy{
 		what: "backoff/v4 defaults: 500 ms ±50%, x1.5, max 60 s",
 		policy: policy.Policy{
 			RestartSpread: -1,
+			RefusedSpread: -1,
 			FloorJitter:   -1,
 			NewBackOff:    func() backoff.BackOff { return backoff.NewExponentialBackOff() },
 		},
 	},
 	{
 		name:   "ours",
-		what:   "policy.Default(): full jitter [0, 500 ms) first, 1012 spread 5 s",
+		what:   "policy.Default(): full jitter [0, 500 ms) first, 1012 spread 5 s, refused spread 500 ms",
 		policy: policy.Default(),
 	},
 }
