@@ -128,6 +128,32 @@ func TestSimErrorsMatchReal(t *testing.T) {
 	}
 }
 
+func TestTune(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                    string
+		initial, refused        time.Duration
+		wantInitial, wantSpread time.Duration
+	}{
+		{"defaults", 0, 0, 500 * time.Millisecond, 500 * time.Millisecond},
+		{"spread off", 0, -1, 500 * time.Millisecond, -1},
+		{"both", time.Second, 2 * time.Second, time.Second, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sts := tune(findStrategies("all"), tt.initial, tt.refused)
+			p := sts[2].policy
+			if sts[2].name != "ours" || p.Backoff.Initial != tt.wantInitial || p.RefusedSpread != tt.wantSpread {
+				t.Errorf("%s: Initial %v, RefusedSpread %v; want %v, %v", sts[2].name, p.Backoff.Initial, p.RefusedSpread, tt.wantInitial, tt.wantSpread)
+			}
+			if sts[1].policy.RefusedSpread != -1 || strategies[2].policy.RefusedSpread != policy.DefaultRefusedSpread {
+				t.Error("tune changed another strategy or the shared list")
+			}
+		})
+	}
+}
+
 func TestRejectsUnknownNames(t *testing.T) {
 	t.Parallel()
 	for _, c := range []config{

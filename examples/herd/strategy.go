@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -48,6 +51,29 @@ var strategies = []strategy{
 		what:   "policy.Default(): full jitter [0, 500 ms) first, 1012 spread 5 s, refused spread 500 ms",
 		policy: policy.Default(),
 	},
+}
+
+// tune returns a copy of sts in which ours has Backoff.Initial and
+// RefusedSpread replaced by the ones that are not zero.
+func tune(sts []strategy, initial, refusedSpread time.Duration) []strategy {
+	sts = slices.Clone(sts)
+	for i, st := range sts {
+		if st.name != "ours" || initial == 0 && refusedSpread == 0 {
+			continue
+		}
+		var with []string
+		if initial != 0 {
+			st.policy.Backoff.Initial = initial
+			with = append(with, fmt.Sprintf("Backoff.Initial %v", initial))
+		}
+		if refusedSpread != 0 {
+			st.policy.RefusedSpread = refusedSpread
+			with = append(with, fmt.Sprintf("RefusedSpread %v", max(refusedSpread, 0)))
+		}
+		st.what = "policy.Default() with " + strings.Join(with, ", ")
+		sts[i] = st
+	}
+	return sts
 }
 
 func findStrategies(name string) []strategy {
