@@ -39,7 +39,7 @@ func DefaultClassifier(p Policy, err error, resp *http.Response) Decision {
 		// A message over our read limit: coder/websocket sent 1009.
 		return p.classifyClose(websocket.StatusMessageTooBig, "")
 	}
-	return classifyNetwork(err)
+	return p.classifyNetwork(err)
 }
 
 func isPermanent(err error) bool {

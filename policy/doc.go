@@ -69,7 +69,7 @@
 //
 // # Dial and network errors
 //
-//	connection refused                        retry   dial_refused
+//	connection refused                        retry   dial_refused, Spread = RefusedSpread (500 ms)
 //	network or host unreachable or down       retry   dial_unreachable
 //	DNS temporary failure or timeout          retry   dial_dns
 //	DNS name not found                        stop    dial_dns_not_found
@@ -97,6 +97,10 @@
 // the first wait after a Reset drawn from [0, 500 ms) so that a fleet that
 // dropped together does not return together. Policy.Delay combines the
 // backoff's value with the decision: the wait is the longer of the backoff
-// delay and MinDelay, plus a random part of Spread. Policy.GiveUp applies the
+// delay and MinDelay, plus a random part of Spread. A decision has a
+// Spread after a 1012 (RestartSpread, 5 s), after a refused dial
+// (RefusedSpread, 500 ms: the server is down, likely for the whole fleet,
+// and the clients it refused must not return in step) and on top of a
+// server-imposed floor (FloorJitter, 20 % of it). Policy.GiveUp applies the
 // optional limits MaxAttempts and MaxOutage.
 package policy

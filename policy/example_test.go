@@ -3,7 +3,10 @@ package policy_test
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -33,6 +36,14 @@ func ExamplePolicy_Classify_handshake() {
 	d := policy.Default().Classify(err, resp)
 	fmt.Println(d)
 	// Output: retry handshake_503 (retryable, min delay 30s, spread 6s)
+}
+
+func ExamplePolicy_Classify_refused() {
+	// What websocket.Dial returns when nothing listens on the port.
+	err := fmt.Errorf("failed to WebSocket dial: %w",
+		&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
+	fmt.Println(policy.Default().Classify(err, nil))
+	// Output: retry dial_refused (retryable, spread 500ms)
 }
 
 func ExampleGraphQLWS() {

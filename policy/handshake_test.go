@@ -122,7 +122,7 @@ func TestClassifyNetwork(t *testing.T) {
 		err  error
 		want policy.Decision
 	}{
-		{"refused", dial(opErr("connect", syscall.ECONNREFUSED)), r("dial_refused")},
+		{"refused", dial(opErr("connect", syscall.ECONNREFUSED)), refused(policy.DefaultRefusedSpread)},
 		{"reset while reading", fmt.Errorf("failed to read frame header: %w", opErr("read", syscall.ECONNRESET)), retry(1006)},
 		{"EOF", fmt.Errorf("failed to get reader: failed to read frame header: %w", io.EOF), retry(1006)},
 		{"unexpected EOF", fmt.Errorf("failed to read: %w", io.ErrUnexpectedEOF), retry(1006)},
@@ -152,6 +152,43 @@ func TestClassifyNetwork(t *testing.T) {
 			t.Parallel()
 			if got := (policy.Policy{}).Classify(tt.err, nil); got != tt.want {
 				t.Fatalf("Classify(%v) = %+v, want %+v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func refused(spread time.Duration) policy.Decision {
+	return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Spread: spread, Label: "dial_refused"}
+}
+
+// TestRefusedSpread checks that only a refused dial gets RefusedSpread:
+// a drop or an unreachable network (a lone client's trouble) waits the
+// backoff alone.
+func TestRefusedSpread(t *testing.T) {
+	t.Parallel()
+	dial := func(errno syscall.Errno) error {
+		return fmt.Errorf("failed to WebSocket dial: failed to send handshake request: %w", opErr("connect", errno))
+	}
+	drop := fmt.Errorf("failed to get reader: failed to read frame header: %w", io.EOF)
+	tests := []struct {
+		name   string
+		spread time.Duration
+		err    error
+		want   time.Duration
+	}{
+		{"refused, default", 0, dial(syscall.ECONNREFUSED), 500 * time.Millisecond},
+		{"refused, set", 2 * time.Second, dial(syscall.ECONNREFUSED), 2 * time.Second},
+		{"refused, off", -1, dial(syscall.ECONNREFUSED), 0},
+		{"drop", 0, drop, 0},
+		{"unreachable", 0, dial(syscall.ENETUNREACH), 0},
+		{"reset", 0, dial(syscall.ECONNRESET), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := policy.Policy{RefusedSpread: tt.spread}.Classify(tt.err, nil)
+			if d.Spread != tt.want || !d.Retry() {
+				t.Fatalf("Classify(%v) = %+v, want retry with spread %v", tt.err, d, tt.want)
 			}
 		})
 	}

@@ -22,7 +22,7 @@ var ErrUnsupportedScheme = errors.New("policy: unsupported URL scheme")
 // classifyNetwork classifies an error that carries no close code and no
 // handshake response: a failed dial, or a connection that ended without a
 // valid close frame.
-func classifyNetwork(err error) Decision {
+func (p Policy) classifyNetwork(err error) Decision {
 	stop := func(label string) Decision { return Decision{Category: Terminal, Outcome: Stop, Label: label} }
 	retry := func(label string) Decision { return Decision{Category: Retryable, Outcome: Retry, Label: label} }
 	abnormal := Decision{Category: Retryable, Outcome: Retry, Code: websocket.StatusAbnormalClosure, Label: "close_1006"}
@@ -47,7 +47,9 @@ func classifyNetwork(err error) Decision {
 		}
 		return retry("dial_dns")
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return retry("dial_refused")
+		d := retry("dial_refused")
+		d.Spread = max(p.RefusedSpread, 0)
+		return d
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH),
 		errors.Is(err, syscall.ENETDOWN), errors.Is(err, syscall.EHOSTDOWN):
 		return retry("dial_unreachable")

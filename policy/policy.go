@@ -34,6 +34,13 @@ type Policy struct {
 	// Defaults to 5 s; negative means none.
 	RestartSpread time.Duration
 
+	// RefusedSpread is the random extra wait after a refused dial. Nothing
+	// listens on the server's port, so it is most likely down for every
+	// client at once; without a spread, the clients whose first attempt
+	// hit the closed port would come back together one backoff later.
+	// Defaults to 500 ms; negative means none.
+	RefusedSpread time.Duration
+
 	// MaxRetryAfter caps the delay a server may ask for with Retry-After.
 	// Defaults to 5 min.
 	MaxRetryAfter time.Duration
@@ -107,6 +114,7 @@ type Backoff struct {
 const (
 	DefaultTryAgainLaterDelay = 5 * time.Second
 	DefaultRestartSpread      = 5 * time.Second
+	DefaultRefusedSpread      = 500 * time.Millisecond
 	DefaultMaxRetryAfter      = 5 * time.Minute
 	DefaultFloorJitter        = 0.2
 	DefaultInitial            = 500 * time.Millisecond
@@ -127,6 +135,9 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.RestartSpread == 0 {
 		p.RestartSpread = DefaultRestartSpread
+	}
+	if p.RefusedSpread == 0 {
+		p.RefusedSpread = DefaultRefusedSpread
 	}
 	if p.MaxRetryAfter == 0 {
 		p.MaxRetryAfter = DefaultMaxRetryAfter

@@ -1,11 +1,16 @@
 package policy_test
 
 import (
+	"fmt"
+	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,7 +22,7 @@ import (
 func TestDefault(t *testing.T) {
 	t.Parallel()
 	p := policy.Default()
-	if p.TryAgainLaterDelay != 5*time.Second || p.RestartSpread != 5*time.Second ||
+	if p.TryAgainLaterDelay != 5*time.Second || p.RestartSpread != 5*time.Second || p.RefusedSpread != 500*time.Millisecond ||
 		p.MaxRetryAfter != 5*time.Minute || p.FloorJitter != 0.2 || p.RetryNormalClosure ||
 		p.MaxAttempts != 0 || p.MaxOutage != 0 || p.Now == nil || p.Rand == nil {
 		t.Fatalf("Default() = %+v", p)
@@ -46,7 +51,7 @@ func TestValidate(t *testing.T) {
 		wantErr string
 	}{
 		{"zero value", policy.Policy{}, ""},
-		{"floors off", policy.Policy{TryAgainLaterDelay: -1, RestartSpread: -1, FloorJitter: -1, Backoff: policy.Backoff{Jitter: -1}}, ""},
+		{"floors off", policy.Policy{TryAgainLaterDelay: -1, RestartSpread: -1, RefusedSpread: -1, FloorJitter: -1, Backoff: policy.Backoff{Jitter: -1}}, ""},
 		{"negative MaxRetryAfter", policy.Policy{MaxRetryAfter: -1}, "MaxRetryAfter"},
 		{"NaN FloorJitter", policy.Policy{FloorJitter: math.NaN()}, "FloorJitter"},
 		{"FloorJitter above 1", policy.Policy{FloorJitter: 1.5}, "FloorJitter"},
@@ -102,6 +107,42 @@ func TestDelay(t *testing.T) {
 			p := policy.Policy{Rand: constRand(tt.rand)}
 			if got := p.Delay(tt.d, tt.next); got != tt.want {
 				t.Fatalf("Delay = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWaitsAfterDrop follows one connection through Classify, BackOff and
+// Delay as a supervisor does: the first wait after a drop is the backoff's
+// full jitter alone (a lone blip is not slowed); a refused attempt adds
+// RefusedSpread on top of the next backoff.
+func TestWaitsAfterDrop(t *testing.T) {
+	t.Parallel()
+	drop := fmt.Errorf("failed to get reader: failed to read frame header: %w", io.EOF)
+	refused := fmt.Errorf("failed to WebSocket dial: %w",
+		&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
+	tests := []struct {
+		name   string
+		spread time.Duration
+		errs   []error // the drop, then the failed attempts
+		want   []time.Duration
+	}{
+		{"lone blip", 0, []error{drop}, []time.Duration{250 * time.Millisecond}},
+		{"refused twice", 0, []error{drop, refused, refused},
+			[]time.Duration{250 * time.Millisecond, 750 * time.Millisecond, 1000 * time.Millisecond}},
+		{"refused, spread off", -1, []error{drop, refused}, []time.Duration{250 * time.Millisecond, 500 * time.Millisecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := policy.Policy{RefusedSpread: tt.spread, Rand: constRand(0.5)}
+			b := p.BackOff()
+			var got []time.Duration
+			for _, err := range tt.errs {
+				got = append(got, p.Delay(p.Classify(err, nil), b.NextBackOff()))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("waits %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -3,11 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"go.uber.org/goleak"
+
+	"github.com/wsreconnect/wsreconnect/policy"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -51,6 +58,99 @@ func TestSimulateSpreadsRestart(t *testing.T) {
 	fixed := simulate(100000, findStrategies("fixed")[0], sc, 100000/8, 200*time.Millisecond, time.Minute).stats()
 	if fixed.peak2mean <= s.peak2mean {
 		t.Errorf("fixed delay peak/mean %.2f, ours %.2f: want fixed worse", fixed.peak2mean, s.peak2mean)
+	}
+}
+
+// TestSimulateDropHerd checks that after a TCP drop, with the server down
+// for the first 200 ms, our policy brings the fleet back no later than
+// backoff/v4 and with peak/mean <= 2: the refused clients are spread.
+func TestSimulateDropHerd(t *testing.T) {
+	t.Parallel()
+	const n = 100000
+	sc := findScenarios("drop")[0]
+	ours := simulate(n, findStrategies("ours")[0], sc, n/8, 200*time.Millisecond, time.Minute).stats()
+	v4 := simulate(n, findStrategies("backoff-v4")[0], sc, n/8, 200*time.Millisecond, time.Minute).stats()
+	if ours.back != n || ours.all > v4.all || ours.peak2mean > 2 {
+		t.Errorf("ours, drop: %d back after %v, peak/mean %.2f; backoff-v4 after %v: want all back no later, peak/mean <= 2",
+			ours.back, ours.all, ours.peak2mean, v4.all)
+	}
+}
+
+// TestLoneBlip checks that a client whose connection dropped alone still
+// tries again after [0, 500 ms): spreading the fleet costs it nothing.
+func TestLoneBlip(t *testing.T) {
+	t.Parallel()
+	p := findStrategies("ours")[0].policy
+	p.Rand = rand.New(rand.NewPCG(1, 2)).Float64
+	mean, median := loneBlip(p, 10000)
+	if mean < 240*time.Millisecond || mean > 260*time.Millisecond || median > 260*time.Millisecond {
+		t.Errorf("lone drop: first attempt after %v mean, %v median; want about 250 ms", mean, median)
+	}
+}
+
+// TestSimErrorsMatchReal checks that the errors the simulation feeds the
+// policy are classified like the ones a real dial and read return, so
+// that the simulation and the real run take the same policy decisions.
+func TestSimErrorsMatchReal(t *testing.T) {
+	t.Parallel()
+	p := findStrategies("ours")[0].policy
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	}))
+	defer busy.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "ws://" + ln.Addr().String()
+	ln.Close()
+	tests := []struct {
+		name string
+		url  string
+		sim  policy.Decision
+	}{
+		{"refused", closed, p.Classify(errRefused, nil)},
+		{"503", "ws" + strings.TrimPrefix(busy.URL, "http"), p.Classify(err503, resp503)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, resp, err := websocket.Dial(ctx, tt.url, nil)
+			if err == nil {
+				c.CloseNow()
+				t.Fatal("dial succeeded")
+			}
+			if got := p.Classify(err, resp); got != tt.sim {
+				t.Errorf("real %v: %+v; the simulation decides %+v", err, got, tt.sim)
+			}
+		})
+	}
+}
+
+func TestTune(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                    string
+		initial, refused        time.Duration
+		wantInitial, wantSpread time.Duration
+	}{
+		{"defaults", 0, 0, 500 * time.Millisecond, 500 * time.Millisecond},
+		{"spread off", 0, -1, 500 * time.Millisecond, -1},
+		{"both", time.Second, 2 * time.Second, time.Second, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sts := tune(findStrategies("all"), tt.initial, tt.refused)
+			p := sts[2].policy
+			if sts[2].name != "ours" || p.Backoff.Initial != tt.wantInitial || p.RefusedSpread != tt.wantSpread {
+				t.Errorf("%s: Initial %v, RefusedSpread %v; want %v, %v", sts[2].name, p.Backoff.Initial, p.RefusedSpread, tt.wantInitial, tt.wantSpread)
+			}
+			if sts[1].policy.RefusedSpread != -1 || strategies[2].policy.RefusedSpread != policy.DefaultRefusedSpread {
+				t.Error("tune changed another strategy or the shared list")
+			}
+		})
 	}
 }
 

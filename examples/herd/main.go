@@ -14,6 +14,7 @@
 //	go run ./examples/herd                    # 2,000 clients, all strategies, both scenarios
 //	go run ./examples/herd -n 500 -scenario 1012 -strategy ours
 //	go run ./examples/herd -simulate 1000000  # the same schedule, policy only, no sockets
+//	go run ./examples/herd -simulate 1000000 -scenario drop -refused-spread -1ns  # ours without RefusedSpread
 //
 // -simulate N computes the schedule for N clients with the policy alone
 // (simulated time, no sockets), using the same server model; it takes
@@ -39,6 +40,9 @@ type config struct {
 	// minUptime is the clients' Options.MinUptime: short, so that the
 	// backoffs have started over when the server restarts. Default 1 s.
 	minUptime time.Duration
+	// initial and refusedSpread replace ours' Backoff.Initial and
+	// RefusedSpread when not zero, to try other defaults.
+	initial, refusedSpread time.Duration
 }
 
 func main() {
@@ -51,6 +55,8 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 15*time.Second, "how long to wait for the clients to come back, per run")
 	flag.IntVar(&c.simulate, "simulate", 0, "simulate this many clients instead of connecting any")
 	flag.DurationVar(&c.minUptime, "min-uptime", time.Second, "the clients' MinUptime; the server restarts after it")
+	flag.DurationVar(&c.initial, "initial", 0, "ours: Backoff.Initial (0: the default)")
+	flag.DurationVar(&c.refusedSpread, "refused-spread", 0, "ours: RefusedSpread (0: the default, negative: none)")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, c); err != nil {
 		fmt.Fprintln(os.Stderr, "herd:", err)
@@ -59,7 +65,7 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer, c config) error {
-	sts, scs := findStrategies(c.strategy), findScenarios(c.scenario)
+	sts, scs := tune(findStrategies(c.strategy), c.initial, c.refusedSpread), findScenarios(c.scenario)
 	switch {
 	case sts == nil:
 		return fmt.Errorf("unknown strategy %q", c.strategy)
@@ -81,7 +87,9 @@ func run(ctx context.Context, w io.Writer, c config) error {
 	fmt.Fprintf(w, "herd: %d clients, %s; server down %v, then admits %d handshakes per %v (503 beyond)\n",
 		n, mode, c.downtime, c.capacity, window)
 	for _, st := range sts {
-		fmt.Fprintf(w, "  %-10s %s\n", st.name, st.what)
+		mean, median := loneBlip(st.policy, 100000)
+		fmt.Fprintf(w, "  %-10s %s\n  %-10s lone drop (server fine): first attempt after %v mean, %v median\n",
+			st.name, st.what, "", mean.Round(time.Millisecond), median.Round(time.Millisecond))
 	}
 	start := time.Now()
 	var rs []result

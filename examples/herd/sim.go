@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
@@ -81,6 +82,21 @@ func simulate(n int, st strategy, sc scenario, capacity int, downtime, horizon t
 		heap.Push(&q, a)
 	}
 	return r
+}
+
+// loneBlip returns the mean and median wait before the first attempt of a
+// client whose connection dropped alone: the server is fine, so that
+// attempt succeeds. Spreading a fleet must not lengthen this wait.
+func loneBlip(p policy.Policy, samples int) (mean, median time.Duration) {
+	d := p.Classify(errDrop, nil)
+	w := make([]time.Duration, samples)
+	var sum time.Duration
+	for i := range w {
+		w[i] = p.Delay(d, p.BackOff().NextBackOff())
+		sum += w[i]
+	}
+	slices.Sort(w)
+	return sum / time.Duration(samples), w[samples/2]
 }
 
 type attempt struct {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -19,14 +22,16 @@ type strategy struct {
 const fixedDelay = 500 * time.Millisecond
 
 // strategies are compared in this order. The first two model clients that
-// do not use our policy's spreads: RestartSpread is off, so the wait is the
-// backoff's value alone, as with a hand-written backoff.Retry loop.
+// do not use our policy's spreads: RestartSpread and RefusedSpread are off,
+// so the wait is the backoff's value alone, as with a hand-written
+// backoff.Retry loop.
 var strategies = []strategy{
 	{
 		name: "fixed",
 		what: "no jitter: a constant 500 ms between attempts",
 		policy: policy.Policy{
 			RestartSpread: -1,
+			RefusedSpread: -1,
 			FloorJitter:   -1,
 			NewBackOff:    func() backoff.BackOff { return backoff.NewConstantBackOff(fixedDelay) },
 		},
@@ -36,15 +41,39 @@ var strategies = []strategy{
 		what: "backoff/v4 defaults: 500 ms ±50%, x1.5, max 60 s",
 		policy: policy.Policy{
 			RestartSpread: -1,
+			RefusedSpread: -1,
 			FloorJitter:   -1,
 			NewBackOff:    func() backoff.BackOff { return backoff.NewExponentialBackOff() },
 		},
 	},
 	{
 		name:   "ours",
-		what:   "policy.Default(): full jitter [0, 500 ms) first, 1012 spread 5 s",
+		what:   "policy.Default(): full jitter [0, 500 ms) first, 1012 spread 5 s, refused spread 500 ms",
 		policy: policy.Default(),
 	},
+}
+
+// tune returns a copy of sts in which ours has Backoff.Initial and
+// RefusedSpread replaced by the ones that are not zero.
+func tune(sts []strategy, initial, refusedSpread time.Duration) []strategy {
+	sts = slices.Clone(sts)
+	for i, st := range sts {
+		if st.name != "ours" || initial == 0 && refusedSpread == 0 {
+			continue
+		}
+		var with []string
+		if initial != 0 {
+			st.policy.Backoff.Initial = initial
+			with = append(with, fmt.Sprintf("Backoff.Initial %v", initial))
+		}
+		if refusedSpread != 0 {
+			st.policy.RefusedSpread = refusedSpread
+			with = append(with, fmt.Sprintf("RefusedSpread %v", max(refusedSpread, 0)))
+		}
+		st.what = "policy.Default() with " + strings.Join(with, ", ")
+		sts[i] = st
+	}
+	return sts
 }
 
 func findStrategies(name string) []strategy {
