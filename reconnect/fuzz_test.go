@@ -133,6 +133,7 @@ func FuzzOptions(f *testing.F) {
 				Backoff:     policy.Backoff{Initial: time.Duration(initial), Max: time.Duration(maxInterval), Multiplier: multiplier, Jitter: jitter},
 				FloorJitter: floorJitter, MaxAttempts: maxAttempts, MaxOutage: time.Duration(maxOutage),
 				TryAgainLaterDelay: time.Duration(tryAgain), RestartSpread: time.Duration(restartSpread),
+				RefusedSpread: time.Duration(restartSpread / 2),
 				MaxRetryAfter: time.Duration(maxRetryAfter),
 			},
 			Clock: clock,
@@ -170,7 +171,7 @@ func FuzzOptions(f *testing.F) {
 }
 
 // checkWaits checks the waits between refused attempts: never negative,
-// within the jittered cap, and after the first (full-jitter) wait never
+// within the jittered cap plus the refused spread, and after the first (full-jitter) wait never
 // collapsing below the jittered initial interval: no hot loop.
 func checkWaits(t *testing.T, p policy.Policy, waits []time.Duration) {
 	t.Helper()
@@ -186,9 +187,14 @@ func checkWaits(t *testing.T, p policy.Policy, waits []time.Duration) {
 		jitter = policy.DefaultJitter
 	}
 	jitter = max(jitter, 0)
+	spread := p.RefusedSpread // a refused dial's extra wait
+	if spread == 0 {
+		spread = policy.DefaultRefusedSpread
+	}
+	spread = max(spread, 0)
 	lo := time.Duration(float64(min(initial, maxI)) * (1 - jitter))
 	hi := time.Duration(math.MaxInt64)
-	if f := float64(maxI) * (1 + jitter); f < float64(math.MaxInt64)/2 {
+	if f := float64(maxI)*(1+jitter) + float64(spread); f < float64(math.MaxInt64)/2 {
 		hi = time.Duration(f)
 	}
 	for i, w := range waits {
