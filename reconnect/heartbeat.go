@@ -25,9 +25,10 @@ type heartbeat struct {
 	interval, timeout time.Duration
 	clock             Clock
 
-	paused atomic.Bool   // the reader is held up by the application
-	pauses atomic.Uint64 // pauses so far
-	seen   atomic.Uint64 // messages read, so a late pong behind data is no death
+	paused    atomic.Bool    // the reader is held up by the application
+	pauses    atomic.Uint64  // pauses so far
+	seen      atomic.Uint64  // messages read, so a late pong behind data is no death
+	onMessage *atomic.Uint64 // odd while OnMessage runs; see gate
 
 	mu      sync.Mutex
 	lk      *link
@@ -36,9 +37,12 @@ type heartbeat struct {
 	running sync.WaitGroup // the armed or running tick
 }
 
-func newHeartbeat(o *Options) *heartbeat {
-	return &heartbeat{interval: o.PingInterval, timeout: o.PingTimeout, clock: o.Clock}
+func newHeartbeat(o *Options, onMessage *atomic.Uint64) *heartbeat {
+	return &heartbeat{interval: o.PingInterval, timeout: o.PingTimeout, clock: o.Clock, onMessage: onMessage}
 }
+
+// held reports whether the application holds the reader up now.
+func (h *heartbeat) held() bool { return h.paused.Load() || h.onMessage.Load()&1 == 1 }
 
 func (h *heartbeat) start(lk *link) {
 	if h.interval < 0 {
@@ -71,7 +75,7 @@ func (h *heartbeat) tick() {
 	if stopped {
 		return
 	}
-	if !h.paused.Load() && !h.ping(lk) {
+	if !h.held() && !h.ping(lk) {
 		return // the connection is ending
 	}
 	h.mu.Lock()
@@ -86,7 +90,7 @@ func (h *heartbeat) ping(lk *link) bool {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	t := h.clock.AfterFunc(h.timeout, func() { cancel(errPingTimeout) })
-	seen, pauses := h.seen.Load(), h.pauses.Load()
+	seen, pauses, handled := h.seen.Load(), h.pauses.Load(), h.onMessage.Load()
 	err := lk.ws.Ping(ctx)
 	t.Stop()
 	switch {
@@ -94,7 +98,7 @@ func (h *heartbeat) ping(lk *link) bool {
 		return true
 	case context.Cause(ctx) != errPingTimeout:
 		return false // the connection failed; its reader reports why
-	case h.seen.Load() != seen || h.pauses.Load() != pauses || h.paused.Load():
+	case h.seen.Load() != seen || h.pauses.Load() != pauses || h.onMessage.Load() != handled || h.held():
 		// Messages kept arriving, or the application held the reader
 		// up: the pong may be queued behind them. Ping does not close
 		// the connection.

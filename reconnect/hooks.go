@@ -18,6 +18,11 @@ type gate struct {
 	ended   atomic.Bool   // the supervisor has finished
 	done    chan struct{} // closed when live reaches 0 after the end
 	once    sync.Once
+
+	// onMessage is odd while the reader runs OnMessage: the reader is
+	// then inside a hook, though counted busy. Two adds per message are
+	// cheaper than leaving and entering the busy count.
+	onMessage atomic.Uint64
 }
 
 func newGate() gate {
@@ -58,7 +63,7 @@ func (g *gate) leave() {
 // waitQuiet returns once every goroutine has exited or is inside a hook.
 func (g *gate) waitQuiet() {
 	g.closing.Store(true)
-	for g.busy.Load() > 0 {
+	for g.busy.Load()-int64(g.onMessage.Load()&1) > 0 {
 		select {
 		case <-g.quiet:
 		case <-g.done:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/coder/websocket"
@@ -12,7 +13,7 @@ import (
 // serve reads from lk until it ends and returns why; up, if not nil, is
 // called once lk is the current connection.
 func (c *Conn) serve(lk *link, up func()) error {
-	hb := newHeartbeat(&c.opts)
+	hb := newHeartbeat(&c.opts, &c.gate.onMessage)
 	lk.hb = hb
 	flushed := c.register(lk)
 	if flushed == nil {
@@ -43,22 +44,22 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 	ctx := context.Background()
 	h := c.opts.OnMessage
 	for {
-		select {
-		case <-lk.dead:
-			return nil
-		default:
-		}
+		// A killed link's socket is closed, so Read returns at once; a
+		// Close handshake in progress needs the reading to go on.
 		typ, p, err := lk.ws.Read(ctx)
 		if err != nil {
 			return err
 		}
-		hb.seen.Add(1)
 		m := Message{Type: typ, Data: p, Generation: lk.gen}
-		switch {
-		case h != nil:
-			if !c.handle(h, m, hb) {
+		if h != nil {
+			if p := c.handle(h, m); p != nil {
+				c.fail(p)
 				return nil
 			}
+			continue
+		}
+		hb.seen.Add(1)
+		switch {
 		case c.in.handOver(lk, m):
 			if err, ok := c.awaitRole(lk); !ok {
 				return err
@@ -70,16 +71,21 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 }
 
 // handle runs OnMessage on the reader goroutine: no hand-off, and while it
-// runs the connection is not read.
-func (c *Conn) handle(h func(Message), m Message, hb *heartbeat) bool {
-	hb.pause()
-	p := c.callHook("OnMessage", func() { h(m) })
-	hb.resume()
-	if p != nil {
-		c.fail(p)
-		return false
+// runs the connection is not read. The gate's onMessage count tells Close
+// and the heartbeat that the application holds the reader.
+func (c *Conn) handle(h func(Message), m Message) (p *PanicError) {
+	c.gate.onMessage.Add(1)
+	if c.gate.closing.Load() {
+		token(c.gate.quiet) // a Close waiting need not wait for this hook
 	}
-	return true
+	defer c.gate.onMessage.Add(1)
+	defer func() {
+		if v := recover(); v != nil {
+			p = &PanicError{Hook: "OnMessage", Value: v, Stack: debug.Stack()}
+		}
+	}()
+	h(m)
+	return nil
 }
 
 // endCause picks why lk ended: a close frame from the server is its

@@ -35,7 +35,7 @@ for round in $(seq "$rounds"); do
 		pulls=(handler read raw)
 	fi
 	bench 'Echo' 5000x "${pulls[@]}" raw-hop
-	bench 'Feed' 300000x "${pulls[@]}"
+	bench 'Feed' 1000000x "${pulls[@]}"
 	bench 'Stream/.*' 50000x "${impls[@]}"
 	bench 'Dial' 2000x "${impls[@]}"
 	bench 'Recover' 2000x "${impls[@]}"
