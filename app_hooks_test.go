@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -108,7 +109,8 @@ func returnsWithin(t *testing.T, what string, f func()) {
 	select {
 	case <-done:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("%s did not return", what)
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%s did not return; goroutines:\n%s", what, buf[:runtime.Stack(buf, true)])
 	}
 }
 

@@ -24,6 +24,12 @@ type AppRules struct {
 	// come back at the same moment. It leaves the outcome to the rules
 	// above; every code must be within 3000-4999. Defaults to none.
 	SpreadCodes []websocket.StatusCode
+	// AuthCodes are codes that mean the credential was rejected or has
+	// expired; their decisions have Auth set. A Conn with a Target hook
+	// then fetches a fresh credential and retries once, at once, whatever
+	// the outcome (see reconnect.Options.Target). Every code must be
+	// within 3000-4999. Defaults to none.
+	AuthCodes []websocket.StatusCode
 }
 
 // CodeRange maps the close codes From through To, inclusive, to an Outcome.
@@ -57,8 +63,9 @@ func (r AppRules) Decide(code websocket.StatusCode, reason string) Outcome {
 // that stops, and 3010 insufficient state, sent to every server-side
 // subscriber of a channel whose stream lost its place (a broker failover).
 // The other reconnect codes (3004 server error, 3005 and 3006 expired,
-// 3008 slow, 3012 no pong...) come one client at a time. Each call
-// returns a fresh value.
+// 3008 slow, 3012 no pong...) come one client at a time. 3005 connection
+// expired and 3500 invalid token are credential failures (AuthCodes). Each
+// call returns a fresh value.
 func Centrifugo() AppRules {
 	return AppRules{
 		Ranges: []CodeRange{
@@ -68,6 +75,7 @@ func Centrifugo() AppRules {
 			{From: 4500, To: 4999, Outcome: Stop},
 		},
 		SpreadCodes: []websocket.StatusCode{3001, 3010},
+		AuthCodes:   []websocket.StatusCode{3005, 3500},
 	}
 }
 
@@ -79,13 +87,15 @@ func Centrifugo() AppRules {
 // code, including 4403 Forbidden, 4408 Connection Initialisation Timeout
 // and 4499 Terminated, which graphql-ws retries on purpose. No code gets a
 // spread: a graphql-ws server that stops closes every client with 1001,
-// not an application code. Each call returns a fresh value.
+// not an application code. 4401 Unauthorized and 4403 Forbidden are
+// credential failures (AuthCodes). Each call returns a fresh value.
 func GraphQLWS() AppRules {
 	return AppRules{
 		Codes: map[websocket.StatusCode]Outcome{
 			4004: Stop, 4005: Stop, 4400: Stop, 4401: Stop,
 			4406: Stop, 4409: Stop, 4429: Stop, 4500: Stop,
 		},
-		Default: Retry,
+		Default:   Retry,
+		AuthCodes: []websocket.StatusCode{4401, 4403},
 	}
 }

@@ -70,7 +70,8 @@ func (p Policy) classifyClose(code websocket.StatusCode, reason string) Decision
 		d.Category, d.Outcome = Terminal, Stop
 	default:
 		if isAppCode(code) {
-			d := Decision{Category: AppDefined, Outcome: p.App.Decide(code, reason), Code: code, Label: "close_app"}
+			d := Decision{Category: AppDefined, Outcome: p.App.Decide(code, reason), Code: code, Label: "close_app",
+				Auth: slices.Contains(p.App.AuthCodes, code)}
 			if d.Retry() && slices.Contains(p.App.SpreadCodes, code) {
 				d.Spread = max(p.RestartSpread, 0) // all clients got it at once, as with 1012
 			}
@@ -104,6 +105,8 @@ func (p Policy) classifyHandshake(resp *http.Response) Decision {
 		d.Spread = p.floorSpread(d.MinDelay)
 	case s >= 300 && s <= 399:
 		d.Location = redactLocation(resp)
+	case s == http.StatusUnauthorized, s == http.StatusForbidden:
+		d.Auth = true
 	}
 	return d
 }

@@ -1,7 +1,9 @@
 package policy_test
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -247,6 +249,38 @@ func TestAppSpread(t *testing.T) {
 			t.Parallel()
 			if d := tt.p.Classify(closeErr(tt.code, ""), nil); d.Spread != tt.want {
 				t.Fatalf("Classify(%d).Spread = %v, want %v", tt.code, d.Spread, tt.want)
+			}
+		})
+	}
+}
+
+func TestAuthDecisions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		p    policy.Policy
+		err  error
+		resp *http.Response
+		want bool
+	}{
+		{"401 handshake", policy.Policy{}, errors.New("401"), handshakeResp(401), true},
+		{"403 handshake", policy.Policy{}, errors.New("403"), handshakeResp(403), true},
+		{"404 handshake is no credential failure", policy.Policy{}, errors.New("404"), handshakeResp(404), false},
+		{"429 handshake", policy.Policy{}, errors.New("429"), handshakeResp(429), false},
+		{"centrifugo 3005 expired", policy.Policy{App: policy.Centrifugo()}, closeErr(3005, "connection expired"), nil, true},
+		{"centrifugo 3500 invalid token", policy.Policy{App: policy.Centrifugo()}, closeErr(3500, "invalid token"), nil, true},
+		{"centrifugo 3501 bad request", policy.Policy{App: policy.Centrifugo()}, closeErr(3501, ""), nil, false},
+		{"graphql-ws 4401 unauthorized", policy.Policy{App: policy.GraphQLWS()}, closeErr(4401, ""), nil, true},
+		{"graphql-ws 4403 forbidden", policy.Policy{App: policy.GraphQLWS()}, closeErr(4403, ""), nil, true},
+		{"graphql-ws 4400 bad request", policy.Policy{App: policy.GraphQLWS()}, closeErr(4400, ""), nil, false},
+		{"own code", policy.Policy{App: policy.AppRules{AuthCodes: []websocket.StatusCode{4001}}}, closeErr(4001, ""), nil, true},
+		{"1008 is no credential failure", policy.Policy{}, closeErr(1008, "token"), nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if d := tt.p.Classify(tt.err, tt.resp); d.Auth != tt.want {
+				t.Fatalf("Classify = %v, Auth %v; want %v", d, d.Auth, tt.want)
 			}
 		})
 	}

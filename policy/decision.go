@@ -84,13 +84,18 @@ type Decision struct {
 	// attribute: "close_1012", "close_app", "handshake_503", "dial_refused",
 	// "tls", "canceled". The full list is in the package documentation.
 	Label string
+	// Auth marks a rejected or expired credential: a 401 or 403 handshake,
+	// or one of Policy.App.AuthCodes. The outcome still says what to do
+	// without a fresh credential.
+	Auth bool
 }
 
 // Retry reports whether the decision is to reconnect.
 func (d Decision) Retry() bool { return d.Outcome == Retry }
 
 // String returns a one-line summary, for example
-// "retry close_1012 (retryable, spread 5s)", or "none" for the zero
+// "retry close_1012 (retryable, spread 5s)" or
+// "stop handshake_401 (terminal, credential)", or "none" for the zero
 // Decision, which events that classify nothing (a connect) carry.
 func (d Decision) String() string {
 	if d == (Decision{}) {
@@ -105,6 +110,9 @@ func (d Decision) String() string {
 	}
 	if d.Location != "" {
 		s += ", location " + d.Location
+	}
+	if d.Auth {
+		s += ", credential"
 	}
 	return s + ")"
 }

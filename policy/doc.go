@@ -55,6 +55,16 @@
 // return the rules of those servers as presets; Centrifugo spreads 3001
 // shutdown and 3010 insufficient state.
 //
+// # Credentials
+//
+// A decision whose cause is a rejected or expired credential has Auth set:
+// a 401 or 403 handshake, and the application codes in App.AuthCodes
+// (Centrifugo: 3005 connection expired, 3500 invalid token; graphql-ws:
+// 4401 Unauthorized, 4403 Forbidden). Auth leaves the outcome alone: a
+// dead credential must never be retried blind. A client that can fetch a
+// fresh one (reconnect.Options.Target) retries once with it, and stops
+// when the same failure comes again right after.
+//
 // # Handshake
 //
 // A failed handshake is classified by resp.StatusCode, never by the error

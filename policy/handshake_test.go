@@ -59,8 +59,8 @@ func TestClassifyHandshake(t *testing.T) {
 		{"200 not a websocket endpoint", handshakeResp(200), hs(200, policy.Stop, 0, 0)},
 		{"307 redirect noted without secrets", handshakeResp(307, "Location", "https://u:p@other.example.com/ws?token=s3cret#f"), redirect},
 		{"400 bad request", handshakeResp(400), hs(400, policy.Stop, 0, 0)},
-		{"401 unauthorized", handshakeResp(401, "Retry-After", "5"), hs(401, policy.Stop, 0, 0)},
-		{"403 forbidden", handshakeResp(403), hs(403, policy.Stop, 0, 0)},
+		{"401 unauthorized", handshakeResp(401, "Retry-After", "5"), auth(hs(401, policy.Stop, 0, 0))},
+		{"403 forbidden", handshakeResp(403), auth(hs(403, policy.Stop, 0, 0))},
 		{"404 not found", handshakeResp(404), hs(404, policy.Stop, 0, 0)},
 		{"405 method not allowed", handshakeResp(405), hs(405, policy.Stop, 0, 0)},
 		{"408 request timeout retries", handshakeResp(408), hs(408, policy.Retry, 0, 0)},
@@ -217,4 +217,10 @@ func TestClassifierHook(t *testing.T) {
 	if got := p.Classify(closeErr(1008, ""), nil); got != stop(1008) {
 		t.Fatalf("wrapped classifier on 1008 = %+v, want %+v", got, stop(1008))
 	}
+}
+
+// auth marks d as a credential failure.
+func auth(d policy.Decision) policy.Decision {
+	d.Auth = true
+	return d
 }

@@ -53,9 +53,14 @@ func (r AppRules) validate() error {
 			return err
 		}
 	}
-	for i, code := range r.SpreadCodes {
-		if !isAppCode(code) {
-			return fieldError(fmt.Sprintf("App.SpreadCodes[%d]", i), int(code), "must be an application code (3000-4999)")
+	for _, f := range []struct {
+		name  string
+		codes []websocket.StatusCode
+	}{{"SpreadCodes", r.SpreadCodes}, {"AuthCodes", r.AuthCodes}} {
+		for i, code := range f.codes {
+			if !isAppCode(code) {
+				return fieldError(fmt.Sprintf("App.%s[%d]", f.name, i), int(code), "must be an application code (3000-4999)")
+			}
 		}
 	}
 	return validOutcome("App.Default", r.Default)

@@ -13,10 +13,11 @@ import (
 // concurrent use: Read, Write and the controls may be called from any
 // goroutine, hooks included. Read and Write carry on across reconnects.
 type Conn struct {
-	url    string
-	target string // url without secrets, for events
-	opts   Options
-	scrub  func(error) error
+	url     string
+	target  string // url without secrets, for events
+	opts    Options
+	scrub   func(error) error
+	secrets *secretBook // learned from Options.Target, for scrub
 
 	// ctx ends when the Conn must stop; its cause says why (errClosed,
 	// a *PanicError, or the Dial ctx's error during the first connect).
@@ -31,6 +32,8 @@ type Conn struct {
 	// writable is the current connection once OnConnect has run and the
 	// send buffer is flushed; Write uses it without taking mu.
 	writable atomic.Pointer[link]
+
+	emitMu sync.Mutex // held while the Observer runs
 
 	mu          sync.Mutex
 	state       State
@@ -57,7 +60,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		return nil, err
 	}
 	if err := policy.CheckURL(url); err != nil {
-		err = scrubber(url)(err)
+		err = scrubber(url, nil)(err)
 		return nil, &Error{Kind: KindTerminal, Decision: o.Policy.Classify(err, nil), Err: err}
 	}
 	b := o.Policy.BackOff() // one per connection; a nil one would panic in run
@@ -98,7 +101,7 @@ func newConn(url string, o Options) *Conn {
 		url:     url,
 		target:  redactURL(url),
 		opts:    o,
-		scrub:   scrubber(url),
+		secrets: &secretBook{},
 		gate:    newGate(),
 		in:      newInbox(o.ReceiveMessages, o.ReceiveBytes),
 		wake:    make(chan struct{}, 1),
@@ -107,6 +110,7 @@ func newConn(url string, o Options) *Conn {
 		up:      make(chan struct{}),
 		out:     outbox{maxMsgs: o.BufferMessages, maxB: o.BufferBytes},
 	}
+	c.scrub = scrubber(url, c.secrets)
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	return c
 }

@@ -19,12 +19,12 @@ var (
 )
 
 // dialOnce dials one attempt and runs OnConnect, both within DialTimeout.
-func (c *Conn) dialOnce() (*websocket.Conn, *http.Response, error) {
+func (c *Conn) dialOnce(a Attempt) (*websocket.Conn, *http.Response, error) {
 	ctx, cancel := context.WithCancelCause(c.ctx)
 	defer cancel(nil)
 	t := c.opts.Clock.AfterFunc(c.opts.DialTimeout, func() { cancel(errAttemptTimeout) })
 	defer t.Stop()
-	ws, resp, err := c.dial(ctx)
+	ws, resp, err := c.dial(ctx, a)
 	if err == nil {
 		if err = c.connect(ctx, ws); err == nil {
 			return ws, resp, nil
@@ -66,9 +66,9 @@ func (c *Conn) connect(ctx context.Context, ws *websocket.Conn) error {
 // dial calls the Dialer on a short-lived goroutine and waits for it or for
 // the attempt to end. The HTTP handshake needs a deep stack; grown on the
 // supervisor, that stack would stay for the life of the connection.
-func (c *Conn) dial(ctx context.Context) (*websocket.Conn, *http.Response, error) {
+func (c *Conn) dial(ctx context.Context, a Attempt) (*websocket.Conn, *http.Response, error) {
 	d := &dialCall{done: make(chan struct{})}
-	c.gate.spawn(func() { d.run(ctx, c) })
+	c.gate.spawn(func() { d.run(ctx, c, a) })
 	select {
 	case <-d.done:
 		return d.ws, d.resp, d.err
@@ -89,11 +89,14 @@ type dialCall struct {
 	err       error
 }
 
-func (d *dialCall) run(ctx context.Context, c *Conn) {
+func (d *dialCall) run(ctx context.Context, c *Conn, a Attempt) {
 	var ws *websocket.Conn
 	var resp *http.Response
-	var err error
-	p := c.callHook("Dialer", func() { ws, resp, err = c.opts.Dialer(ctx, c.url, cloneDialOptions(c.opts.DialOptions)) })
+	url, opts, err := c.apply(ctx, a)
+	var p *PanicError
+	if err == nil {
+		p = c.callHook("Dialer", func() { ws, resp, err = c.opts.Dialer(ctx, url, opts) })
+	}
 	switch {
 	case p != nil:
 		c.fail(p)

@@ -8,7 +8,7 @@ import (
 
 // Scrub scrubs err as a Conn dialled to raw does, for the tests in
 // package reconnect_test.
-func Scrub(raw string, err error) error { return scrubber(raw)(err) }
+func Scrub(raw string, err error) error { return scrubber(raw, nil)(err) }
 
 // EndCause exposes the choice of why a connection ended: the connection
 // killed with killCause, whose reader returned readErr.

@@ -81,4 +81,7 @@ type Event struct {
 	Decision policy.Decision
 	// Err is the cause; URL secrets are removed from its text.
 	Err error
+	// Refresh marks an EventWaiting that skips the wait to fetch a fresh
+	// credential, and the EventAttempt that follows (Attempt.Refresh).
+	Refresh bool
 }

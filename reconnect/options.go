@@ -37,6 +37,23 @@ type Options struct {
 	// concurrent use. Defaults to websocket.Dial.
 	Dialer func(ctx context.Context, url string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error)
 
+	// Target, when set, is called before every attempt, on the Dialer's
+	// goroutine and within DialTimeout, and returns what to dial: the
+	// place to put a fresh token in a header or the URL for each attempt,
+	// with no state shared across attempts. a says which attempt it is and
+	// why the last one ended. When the policy marks an end as a credential
+	// failure (policy.Decision.Auth: a 401 or 403 handshake, or an
+	// AppRules.AuthCodes close), the Conn skips the wait and calls Target
+	// with a.Refresh set, once; if that attempt, or the connection it
+	// makes before it stays up MinUptime, fails on its credential again,
+	// the Conn stops (ErrCredentialRejected) instead of looping on a dead
+	// one. Without Target a credential failure follows the policy's
+	// outcome (stop, by default). An error fails the attempt and is
+	// classified (backoff.Permanent stops). The secrets of what it returns
+	// (URL userinfo and query, long header values) are removed from error
+	// texts like those of the Dial URL. Defaults to nil.
+	Target func(ctx context.Context, a Attempt) (Target, error)
+
 	// Policy classifies every end and failed attempt and shapes the waits.
 	// The zero value is policy.Default(). Policy.Now defaults to Clock.Now.
 	Policy policy.Policy

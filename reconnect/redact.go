@@ -2,9 +2,11 @@ package reconnect
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/coder/websocket"
 
@@ -28,7 +30,10 @@ func redactURL(raw string) string {
 // given to Dial, and finds any other URL in the texts: net/http quotes
 // the URL it requested in its errors, and a custom Dialer may dial
 // another URL, with its own token, than the one it was given.
-func scrubber(raw string) func(error) error {
+//
+// book, if not nil, holds more secrets learned since: what Options.Target
+// returned for recent attempts.
+func scrubber(raw string, book *secretBook) func(error) error {
 	// All of raw is the URL, spaces and quotes included.
 	_, afterScheme, _ := strings.Cut(raw, "://")
 	known := spanSecrets(nil, afterScheme)
@@ -38,6 +43,11 @@ func scrubber(raw string) func(error) error {
 			return nil
 		}
 		secrets := slices.Clone(known) // newScrub sorts it
+		for _, s := range book.list() {
+			if !slices.Contains(secrets, s) {
+				secrets = append(secrets, s)
+			}
+		}
 		for _, t := range chainTexts(err) {
 			for _, sp := range urlSpans(t) {
 				secrets = spanSecrets(secrets, t[sp.from:sp.to])
@@ -162,4 +172,55 @@ func (e *scrubbedJoin) Unwrap() []error {
 		out[i] = e.s.wrap(err)
 	}
 	return out
+}
+
+// secretBook keeps the secrets of the most recent attempts' targets.
+type secretBook struct {
+	mu     sync.Mutex
+	recent []string
+}
+
+// maxSecrets bounds the book: a token refreshed every hour for months
+// must not grow it without end.
+const maxSecrets = 64
+
+// learn adds the secrets of a target: those of its URL, and its header
+// values long enough to be credentials (whole, and each word, for
+// "Bearer <token>").
+func (b *secretBook) learn(rawURL string, h http.Header) {
+	var add []string
+	if _, afterScheme, ok := strings.Cut(rawURL, "://"); ok {
+		add = spanSecrets(add, afterScheme)
+	}
+	for _, vs := range h {
+		for _, v := range vs {
+			for _, w := range append(strings.Fields(v), v) {
+				if len(w) >= 8 && !slices.Contains(add, w) {
+					add = append(add, w)
+				}
+			}
+		}
+	}
+	if len(add) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range add {
+		if !slices.Contains(b.recent, s) {
+			b.recent = append(b.recent, s)
+		}
+	}
+	if n := len(b.recent) - maxSecrets; n > 0 {
+		b.recent = slices.Delete(b.recent, 0, n)
+	}
+}
+
+func (b *secretBook) list() []string {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.recent)
 }

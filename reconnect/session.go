@@ -168,7 +168,12 @@ func (c *Conn) emit(e Event) {
 	}
 	e.Time = c.now()
 	e.Target = c.target
-	if p := c.callHook("Observer", func() { obs.OnEvent(e) }); p != nil && e.Kind != EventClosed {
+	call := func() {
+		c.emitMu.Lock() // one event at a time, whichever goroutine it is from
+		defer c.emitMu.Unlock()
+		obs.OnEvent(e)
+	}
+	if p := c.callHook("Observer", call); p != nil && e.Kind != EventClosed {
 		c.fail(p)
 	}
 }

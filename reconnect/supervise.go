@@ -22,6 +22,9 @@ type loop struct {
 	down     time.Time // when the last connection ended, for events
 	last     policy.Decision
 	err      error // the cause of last
+
+	refresh   bool // the next attempt fetches a fresh credential
+	refreshed bool // it did, and no connection has been healthy since
 }
 
 // run is the supervisor: dial, serve, classify, wait, repeat. It is the
@@ -53,9 +56,11 @@ func (l *loop) attempt() *link {
 	c := l.c
 	l.attempts++
 	gen := l.gen + 1
-	c.emit(Event{Kind: EventAttempt, Generation: gen, Attempt: l.attempts})
+	a := Attempt{Number: l.attempts, Generation: gen, Last: l.last, Refresh: l.refresh}
+	l.refresh = false
+	c.emit(Event{Kind: EventAttempt, Generation: gen, Attempt: l.attempts, Refresh: a.Refresh})
 	start := c.now()
-	ws, resp, err := c.dialOnce()
+	ws, resp, err := c.dialOnce(a)
 	e := Event{Kind: EventAttemptDone, Generation: gen, Attempt: l.attempts, Duration: c.now().Sub(start), Err: err}
 	if resp != nil {
 		e.Status = resp.StatusCode
@@ -85,6 +90,7 @@ func (l *loop) session(lk *link, up func()) {
 	if uptime >= c.opts.MinUptime {
 		l.b.Reset()
 		l.attempts, l.since = 0, l.down
+		l.refreshed = false
 	}
 	l.last, l.err = l.classify(err, nil), err
 	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err})
@@ -103,6 +109,12 @@ func (l *loop) stopError() *Error {
 		}
 		return &Error{Kind: KindClosed, Decision: closedDecision, Attempts: l.attempts, Err: errClosed}
 	}
+	if l.last.Auth && c.opts.Target != nil {
+		if l.refreshed { // the fresh credential failed too
+			return &Error{Kind: KindTerminal, Decision: l.last, Attempts: l.attempts, Err: &refreshError{l.err}}
+		}
+		return nil // waitNext refreshes
+	}
 	if !l.last.Retry() {
 		return &Error{Kind: KindTerminal, Decision: l.last, Attempts: l.attempts, Err: l.err}
 	}
@@ -114,6 +126,13 @@ func (l *loop) waitNext() *Error {
 	c := l.c
 	l.applyReset()
 	if l.last.Label == LabelReconnect {
+		return nil
+	}
+	if l.last.Auth && c.opts.Target != nil {
+		// A dead credential is never retried blind: once, at once, with
+		// a fresh one.
+		l.refresh, l.refreshed = true, true
+		c.emit(Event{Kind: EventWaiting, Generation: l.gen + 1, Attempt: l.attempts + 1, Decision: l.last, Err: l.err, Refresh: true})
 		return nil
 	}
 	next := l.b.NextBackOff()
