@@ -28,6 +28,7 @@ type Conn struct {
 	wake   chan struct{} // Reconnect and ResetBackoff -> supervisor
 	ended  chan struct{} // closed once final is set
 	reset  atomic.Bool   // ResetBackoff was called
+	rtt    atomic.Int64  // the heartbeat's last round trip
 
 	// writable is the current connection once OnConnect has run and the
 	// send buffer is flushed; Write uses it without taking mu.

@@ -29,6 +29,7 @@ type heartbeat struct {
 	pauses    atomic.Uint64  // pauses so far
 	seen      atomic.Uint64  // messages read, so a late pong behind data is no death
 	onMessage *atomic.Uint64 // odd while OnMessage runs; see gate
+	report    func(rtt time.Duration)
 
 	mu      sync.Mutex
 	lk      *link
@@ -68,47 +69,60 @@ func (h *heartbeat) armLocked() {
 }
 
 func (h *heartbeat) tick() {
-	defer h.running.Done()
 	h.mu.Lock()
 	lk, stopped := h.lk, h.stopped
 	h.mu.Unlock()
-	if stopped {
-		return
+	rtt, keep := time.Duration(-1), !stopped
+	if keep && !h.held() {
+		rtt, keep = h.ping(lk)
 	}
-	if !h.held() && !h.ping(lk) {
-		return // the connection is ending
+	if keep {
+		h.mu.Lock()
+		if !h.stopped {
+			h.armLocked()
+		}
+		h.mu.Unlock()
 	}
-	h.mu.Lock()
-	if !h.stopped {
-		h.armLocked()
+	h.running.Done()
+	// Reported after Done: stop does not wait for the Observer.
+	if rtt >= 0 && h.report != nil {
+		h.report(rtt)
 	}
-	h.mu.Unlock()
 }
 
-// ping reports whether the connection is to be kept.
-func (h *heartbeat) ping(lk *link) bool {
+// ping reports whether the connection is to be kept, and the round trip
+// when a pong came (-1 otherwise).
+func (h *heartbeat) ping(lk *link) (time.Duration, bool) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	t := h.clock.AfterFunc(h.timeout, func() { cancel(errPingTimeout) })
 	seen, pauses, handled := h.seen.Load(), h.pauses.Load(), h.onMessage.Load()
+	start := h.clock.Now()
 	err := lk.ws.Ping(ctx)
 	t.Stop()
 	switch {
 	case err == nil:
-		return true
+		return h.clock.Now().Sub(start), true
 	case context.Cause(ctx) != errPingTimeout:
-		return false // the connection failed; its reader reports why
+		return -1, false // the connection failed; its reader reports why
 	case h.seen.Load() != seen || h.pauses.Load() != pauses || h.onMessage.Load() != handled || h.held():
 		// Messages kept arriving, or the application held the reader
 		// up: the pong may be queued behind them. Ping does not close
 		// the connection.
-		return true
+		return -1, true
 	}
 	// A missed pong is an abnormal closure: the peer or the path is gone
 	// without a close frame.
 	lk.kill(fmt.Errorf("failed to ping: no pong within %v: %w", h.timeout,
 		errors.Join(websocket.CloseError{Code: websocket.StatusAbnormalClosure, Reason: "ping timeout"}, errPingTimeout)))
-	return false
+	return -1, false
+}
+
+// isStopped reports whether stop was called.
+func (h *heartbeat) isStopped() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stopped
 }
 
 // stop disarms the heartbeat and waits for a running tick; the connection

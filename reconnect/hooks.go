@@ -41,6 +41,11 @@ func (g *gate) spawn(f func()) {
 
 func (g *gate) exit() {
 	g.leave()
+	g.exitHook()
+}
+
+// exitHook ends a goroutine that ran only a hook, never counted busy.
+func (g *gate) exitHook() {
 	if g.live.Add(-1) == 0 && g.ended.Load() {
 		g.once.Do(func() { close(g.done) })
 	}

@@ -7,10 +7,13 @@ import (
 	"github.com/wsreconnect/wsreconnect/policy"
 )
 
-// Observer receives the lifecycle events of a Conn. OnEvent is called on
-// the Conn's supervisor goroutine, one event at a time and in order, never
-// under a lock and never on the Read or Write path. It may block, but while
-// it does the Conn neither reads nor reconnects: keep it fast.
+// Observer receives the lifecycle events of a Conn. OnEvent is called one
+// event at a time and in order, never under a lock of the Conn and never on
+// the Read or Write path: on the supervisor goroutine, except
+// EventHeartbeat (on the heartbeat's timer goroutine) and the events of a
+// rotation (on its goroutine). It may block and may call any method of the
+// Conn, but while it blocks, the goroutine that sent the event waits, and
+// so does the next event: keep it fast.
 type Observer interface {
 	OnEvent(Event)
 }
@@ -51,12 +54,15 @@ const (
 	// EventClosed: the Conn is finished; Err is its final error. Always the
 	// last event.
 	EventClosed
+	// EventHeartbeat: a heartbeat ping got its pong; RTT is the round
+	// trip. It never comes after its connection's EventDisconnected.
+	EventHeartbeat
 )
 
-var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed"}
+var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed", "heartbeat"}
 
 // String returns a snake_case name: "attempt", "attempt_done", "connected",
-// "disconnected", "waiting", "gave_up" or "closed".
+// "disconnected", "waiting", "gave_up", "closed" or "heartbeat".
 func (k EventKind) String() string {
 	if k >= 0 && int(k) < len(eventNames) {
 		return eventNames[k]
@@ -81,6 +87,8 @@ type Event struct {
 	Decision policy.Decision
 	// Err is the cause; URL secrets are removed from its text.
 	Err error
+	// RTT is the heartbeat's round trip, in EventHeartbeat.
+	RTT time.Duration
 	// Refresh marks an EventWaiting that skips the wait to fetch a fresh
 	// credential, and the EventAttempt that follows (Attempt.Refresh).
 	Refresh bool

@@ -102,6 +102,18 @@ type Options struct {
 	// the application held the reader up. Defaults to 10 s.
 	PingTimeout time.Duration
 
+	// StaleAfter, when positive, ends a connection that delivered no data
+	// message for that long, between StaleAfter and 1.25 StaleAfter after
+	// the last one: a feed whose data stopped while it still answers
+	// pings. Pings, pongs and other control frames do not count; time the
+	// application holds the reader up (a full receive buffer, a running
+	// OnMessage) does not either. The end is labelled "stale", retryable,
+	// and counts as a failure: the backoff starts over only if the
+	// connection had delivered data for MinUptime before it went stale,
+	// so a server that is always stale backs off. See also MarkStale.
+	// Defaults to 0: off; negative is off too.
+	StaleAfter time.Duration
+
 	// ReadLimit is the largest message accepted, in bytes; a larger one
 	// ends the connection as 1009, which stops by default (the server
 	// would send it again), with an error naming this option. Defaults to

@@ -14,6 +14,7 @@ import (
 // called once lk is the current connection.
 func (c *Conn) serve(lk *link, up func()) error {
 	hb := newHeartbeat(&c.opts, &c.gate.onMessage)
+	hb.report = c.reportRTT(hb, lk.gen)
 	lk.hb = hb
 	flushed := c.register(lk)
 	if flushed == nil {
@@ -25,12 +26,14 @@ func (c *Conn) serve(lk *link, up func()) error {
 		up() // Dial returns now, with the state Connected
 	}
 	hb.start(lk)
+	stale := c.watchStale(lk)
 	err := c.readLoop(lk, hb)
 	c.in.detach(lk)
 	// coder/websocket can leave the socket open after a read error.
 	lk.kill(nil)
 	c.unregister(lk)
 	hb.stop()
+	stale.stop()
 	<-flushed
 	return c.endCause(lk, err)
 }

@@ -87,7 +87,7 @@ func (l *loop) session(lk *link, up func()) {
 	err := c.scrub(c.serve(lk, up))
 	l.down = c.now()
 	uptime := l.down.Sub(start)
-	if uptime >= c.opts.MinUptime {
+	if c.healthyUptime(err, uptime) >= c.opts.MinUptime {
 		l.b.Reset()
 		l.attempts, l.since = 0, l.down
 		l.refreshed = false
@@ -179,8 +179,11 @@ func (l *loop) classify(err error, resp *http.Response) policy.Decision {
 		}
 		return closedDecision
 	}
-	if errors.Is(err, errReconnect) {
+	switch {
+	case errors.Is(err, errReconnect):
 		return reconnectDecision
+	case errors.Is(err, ErrStale):
+		return staleDecision
 	}
 	var d policy.Decision
 	if p := c.callHook("Classifier", func() { d = c.opts.Policy.Classify(err, resp) }); p != nil {
