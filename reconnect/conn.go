@@ -28,7 +28,9 @@ type Conn struct {
 	wake   chan struct{} // Reconnect and ResetBackoff -> supervisor
 	ended  chan struct{} // closed once final is set
 	reset  atomic.Bool   // ResetBackoff was called
-	rtt    atomic.Int64  // the heartbeat's last round trip
+	// pending is a rotation whose EventRotated the supervisor still owes.
+	pending atomic.Pointer[rotation]
+	rtt     atomic.Int64 // the heartbeat's last round trip
 
 	// writable is the current connection once OnConnect has run and the
 	// send buffer is flushed; Write uses it without taking mu.
@@ -45,6 +47,11 @@ type Conn struct {
 	closing     bool
 	final       *Error
 	undelivered []Message
+	rotating    bool    // a rotation is dialling
+	retired     []*link // connections a rotation replaced, still closing
+
+	loop         *loop // the supervisor's state; only the supervisor touches it
+	closedEvents bool  // EventClosed was sent (emitMu)
 }
 
 // Dial connects to url and returns a Conn that stays connected until Close,

@@ -58,11 +58,14 @@ func (c *Conn) halt(cause error, shut func(*websocket.Conn) error) bool {
 	}
 	c.closing = true
 	c.setStateLocked(Closed) // it will not connect again
-	lk := c.cur
+	lk, retired := c.cur, c.retired
 	c.mu.Unlock()
 	c.cancel(cause)
 	if lk != nil {
 		lk.end(cause, shut)
+	}
+	for _, r := range retired { // replaced by a rotation, still closing
+		r.kill(cause)
 	}
 	return true
 }

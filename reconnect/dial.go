@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/wsreconnect/wsreconnect/policy"
 )
 
 var (
@@ -130,19 +128,6 @@ func (d *dialCall) abandon() {
 	if ws != nil {
 		ws.CloseNow()
 	}
-}
-
-// classifyAttempt classifies a failed attempt. An error the policy does
-// not recognise from OnConnect or the Dialer is labelled after the hook
-// rather than as a bare 1006.
-func (l *loop) classifyAttempt(err error, resp *http.Response) policy.Decision {
-	d := l.classify(err, resp)
-	var h *hookError
-	var ce websocket.CloseError
-	if errors.As(err, &h) && d.Label == "close_1006" && !errors.As(err, &ce) {
-		d.Label = h.label
-	}
-	return d
 }
 
 // hookError is an error returned by OnConnect or a Dialer.

@@ -30,10 +30,11 @@ const lease = 20 * time.Millisecond
 // buffer is empty and a Read that can read itself is waiting.
 func (in *inbox) handOver(lk *link, m Message) bool {
 	in.mu.Lock()
-	if in.n > 0 || in.direct == 0 || in.lk != lk {
+	if in.n > 0 || in.direct == 0 || in.lk != lk || lk.retired.Load() {
 		in.mu.Unlock()
 		return false
 	}
+	lk.delivering(m) // notes its key for a rotation in progress
 	in.pushLocked(m)
 	in.role = roleIdle
 	in.mu.Unlock()
@@ -59,6 +60,7 @@ func (c *Conn) awaitRole(lk *link) (readErr error, ok bool) {
 		case <-lk.dead:
 			return nil, false
 		}
+		c.rotatedEvent() // if a Read ended a rotation's overlap
 		in.mu.Lock()
 		switch {
 		case in.role == roleConn:
@@ -102,7 +104,7 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 		in.mu.Unlock()
 		token(in.back)
 		return Message{}, false
-	case !current: // the Conn has moved on; the message still counts
+	case !current: // the Conn has moved on; the message counts unless retired
 	case in.readers > 0: // let the Conn's reader share out the next ones
 		in.role = roleConn
 		defer token(in.back)
@@ -111,9 +113,15 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 		in.stamp++
 		defer lk.hb.pause()
 	}
+	m = Message{Type: typ, Data: p, Generation: lk.gen}
+	dup, done := lk.duplicate(m)
+	deliver := !dup && lk.delivering(m)
 	in.mu.Unlock()
+	if done {
+		token(in.back) // the Conn's reader reports the overlap's end
+	}
 	lk.hb.seen.Add(1)
-	return Message{Type: typ, Data: p, Generation: lk.gen}, true
+	return m, deliver
 }
 
 // attach makes lk the connection whose role may pass to Read; detach ends

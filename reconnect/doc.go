@@ -123,6 +123,40 @@
 // blocks only on the network, on other writers, or in SendBlock mode until
 // a connection is up.
 //
+// # Long-lived sessions
+//
+// Rotate (and Options.MaxAge, with jitter) replaces a connection without
+// leaving the application without one: the new connection is dialled and
+// goes through OnConnect while the old one keeps delivering, then the Conn
+// switches. What the switch guarantees depends on Options.MessageKey:
+//
+//   - With a key (a sequence number), the Conn reads the new connection's
+//     first message and lets the old one deliver until it has delivered
+//     that key; then it retires the old one and drops the new one's
+//     messages whose keys the old one delivered. If the server sends the
+//     same updates, in the same order, on both connections, no update is
+//     lost and none is delivered twice. EventRotated.Dropped counts the
+//     overlap's duplicates.
+//   - Without a key, or if the streams do not meet within DialTimeout, the
+//     old connection delivers until its close handshake ends, then the new
+//     one's messages follow: duplicates are likely, and a message that
+//     arrives on the old connection while coder/websocket reads its close
+//     handshake is lost. Message.Generation shows where the new stream
+//     starts.
+//
+// Writes go to the new connection from the switch. The old connection's
+// end is no failure: no backoff, no attempt counted, label "rotated". A
+// failed rotation attempt keeps the old connection and retries with
+// backoff (EventWaiting with Rotation set) until one succeeds, a decision
+// stops it, or the old connection ends and the Conn reconnects as usual.
+// OnConnect for the new connection runs on the rotation's goroutine, while
+// OnMessage may run on the old connection's.
+//
+// Options.StaleAfter ends a connection whose data stopped while it still
+// answers pings, and MarkStale lets the application say so. Options.Target
+// gives every attempt what it dials, with a fresh credential after a
+// credential failure, once.
+//
 // # Observing
 //
 // Options.Observer receives every attempt, connection, disconnection (with

@@ -53,7 +53,7 @@ func (in *inbox) fullLocked(size int) bool {
 // put adds m, waiting while the buffer is full. If dead closes first it
 // adds m all the same, past the bound, and returns false: a message that
 // was read from the network is never dropped.
-func (in *inbox) put(m Message, dead <-chan struct{}, hb *heartbeat) bool {
+func (in *inbox) put(m Message, lk *link, hb *heartbeat) bool {
 	alive := true
 	in.mu.Lock()
 	for alive && in.fullLocked(len(m.Data)) {
@@ -62,12 +62,16 @@ func (in *inbox) put(m Message, dead <-chan struct{}, hb *heartbeat) bool {
 		hb.pause()
 		select {
 		case <-in.room:
-		case <-dead:
+		case <-lk.dead:
 			alive = false
 		}
 		hb.resume()
 		in.mu.Lock()
 		in.pushers--
+	}
+	if !lk.delivering(m) { // a rotation retired lk meanwhile
+		in.mu.Unlock()
+		return alive
 	}
 	in.pushLocked(m)
 	wake := in.readers > 0

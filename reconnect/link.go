@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/coder/websocket"
 )
@@ -22,12 +23,24 @@ type link struct {
 
 	readErr error // how a Read reading it directly saw it end (inbox.mu)
 
+	// Rotation (rotate.go). replaced: a rotation made another connection
+	// current; drained closes when this one's reader is done. retired:
+	// nothing it reads is delivered any more (dropped counts it).
+	replaced atomic.Bool
+	retired  atomic.Bool
+	dropped  atomic.Int64
+	drained  chan struct{}
+	first    *Message                 // read while the rotation aligned, delivered first
+	rotated  bool                     // it came from a rotation
+	rot      atomic.Pointer[rotation] // recording the keys it delivers
+	filter   atomic.Pointer[rotation] // checking its messages for duplicates
+
 	once  sync.Once
 	cause error // why it was killed; set before dead is closed
 }
 
 func newLink(ws *websocket.Conn, gen uint64) *link {
-	return &link{ws: ws, gen: gen, dead: make(chan struct{}), wmu: make(chan struct{}, 1)}
+	return &link{ws: ws, gen: gen, dead: make(chan struct{}), wmu: make(chan struct{}, 1), drained: make(chan struct{})}
 }
 
 // kill ends the link without a close handshake. Only the first call counts.
@@ -46,6 +59,33 @@ func (l *link) end(cause error, shut func(*websocket.Conn) error) {
 	if first {
 		shut(l.ws)
 	}
+}
+
+// delivering reports whether a message lk read may be delivered (not once
+// lk is retired), and notes it for a rotation in progress.
+func (l *link) delivering(m Message) bool {
+	if l.retired.Load() {
+		l.dropped.Add(1)
+		return false
+	}
+	if r := l.rot.Load(); r != nil {
+		r.record(m)
+	}
+	return true
+}
+
+// duplicate reports whether m, read after a rotation, was delivered by the
+// old connection already; done is set by the call that ends the checking.
+func (l *link) duplicate(m Message) (dup, done bool) {
+	r := l.filter.Load()
+	if r == nil {
+		return false, false
+	}
+	dup, done = r.duplicate(m)
+	if done {
+		l.filter.Store(nil)
+	}
+	return dup, done
 }
 
 // killedBy returns the cause given to the first kill, nil if none.

@@ -57,12 +57,26 @@ const (
 	// EventHeartbeat: a heartbeat ping got its pong; RTT is the round
 	// trip. It never comes after its connection's EventDisconnected.
 	EventHeartbeat
+	// EventRotating: a rotation starts (Rotate, Options.MaxAge);
+	// Generation is the connection it is to make. Its attempts follow with
+	// Rotation set, then, on success, the old connection's
+	// EventDisconnected (label "rotated") once it has delivered all it had
+	// and closed, the new one's EventConnected (Rotation set) as it starts
+	// delivering, and EventRotated.
+	EventRotating
+	// EventRotated: a rotation is over. Duration is its length from
+	// EventRotating; Dropped counts the new connection's messages dropped
+	// as duplicates of the old one's (Options.MessageKey). Err is set, and
+	// nothing changed, if it was abandoned: a decision stopped it, or the
+	// old connection ended first.
+	EventRotated
 )
 
-var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed", "heartbeat"}
+var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating", "rotated"}
 
 // String returns a snake_case name: "attempt", "attempt_done", "connected",
-// "disconnected", "waiting", "gave_up", "closed" or "heartbeat".
+// "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating"
+// or "rotated".
 func (k EventKind) String() string {
 	if k >= 0 && int(k) < len(eventNames) {
 		return eventNames[k]
@@ -89,6 +103,11 @@ type Event struct {
 	Err error
 	// RTT is the heartbeat's round trip, in EventHeartbeat.
 	RTT time.Duration
+	// Rotation marks the attempts, the waits between them and the
+	// EventConnected of a rotation: the old connection is still up.
+	Rotation bool
+	// Dropped counts the duplicates a rotation dropped, in EventRotated.
+	Dropped int
 	// Refresh marks an EventWaiting that skips the wait to fetch a fresh
 	// credential, and the EventAttempt that follows (Attempt.Refresh).
 	Refresh bool

@@ -102,6 +102,28 @@ type Options struct {
 	// the application held the reader up. Defaults to 10 s.
 	PingTimeout time.Duration
 
+	// MaxAge, when positive, rotates a connection (Rotate: make before
+	// break, no gap) once it has been up for MaxAge, less a random part of
+	// MaxAgeJitter of it, so that a fleet does not rotate in step and the
+	// hour does not drift to the same time every day: for servers that cap
+	// a connection's age (24 h) or rotate tokens. Defaults to 0: off.
+	MaxAge time.Duration
+	// MaxAgeJitter is the fraction of MaxAge taken off at random, at most
+	// 1. Defaults to 0.1; negative means none.
+	MaxAgeJitter float64
+
+	// MessageKey, when set, names a message (a sequence number, "symbol
+	// seq"), so that a rotation drops the overlap's duplicates: a message
+	// of the new connection is dropped if the old one delivered its key
+	// since the rotation began. It checks the new connection's messages
+	// until every such key was met, or as many unmatched messages as there
+	// are keys plus 1,000 went by (keys it cannot name, ok false, are never
+	// dropped; at most 65,536 keys are remembered). Without it a rotation
+	// can deliver the same update from both connections; Message.Generation
+	// tells them apart. It runs on the reader's goroutine and must be fast.
+	// Defaults to nil.
+	MessageKey func(m Message) (key string, ok bool)
+
 	// StaleAfter, when positive, ends a connection that delivered no data
 	// message for that long, between StaleAfter and 1.25 StaleAfter after
 	// the last one: a feed whose data stopped while it still answers
@@ -175,6 +197,7 @@ const (
 	DefaultReceiveBytes    = 4 << 20
 	DefaultBufferMessages  = 1024
 	DefaultBufferBytes     = 1 << 20
+	DefaultMaxAgeJitter    = 0.1
 )
 
 // cloneWithDefaults copies o, fills in defaults and validates the result.
@@ -213,6 +236,9 @@ func (o *Options) cloneWithDefaults() (Options, error) {
 	c.ReceiveMessages = orDefault(c.ReceiveMessages, DefaultReceiveMessages)
 	c.ReceiveBytes = orDefault(c.ReceiveBytes, DefaultReceiveBytes)
 	c.BufferMessages = orDefault(c.BufferMessages, DefaultBufferMessages)
+	if c.MaxAgeJitter == 0 {
+		c.MaxAgeJitter = DefaultMaxAgeJitter
+	}
 	c.BufferBytes = orDefault(c.BufferBytes, DefaultBufferBytes)
 	return c, nil
 }
@@ -233,6 +259,8 @@ func (o *Options) validate() error {
 		return optionError("BufferMessages", o.BufferMessages)
 	case o.BufferBytes < 0:
 		return optionError("BufferBytes", o.BufferBytes)
+	case o.MaxAgeJitter > 1 || o.MaxAgeJitter != o.MaxAgeJitter:
+		return optionError("MaxAgeJitter", o.MaxAgeJitter)
 	case o.SendMode < SendBuffer || o.SendMode > SendBlock:
 		return optionError("SendMode", int(o.SendMode))
 	}

@@ -27,7 +27,11 @@ func (c *Conn) serve(lk *link, up func()) error {
 	}
 	hb.start(lk)
 	stale := c.watchStale(lk)
+	age := c.startAge(lk)
 	err := c.readLoop(lk, hb)
+	if age != nil {
+		age.Stop()
+	}
 	c.in.detach(lk)
 	// coder/websocket can leave the socket open after a read error.
 	lk.kill(nil)
@@ -47,15 +51,28 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 	ctx := context.Background()
 	h := c.opts.OnMessage
 	for {
-		// A killed link's socket is closed, so Read returns at once; a
-		// Close handshake in progress needs the reading to go on.
-		typ, p, err := lk.ws.Read(ctx)
-		if err != nil {
-			return err
+		var m Message
+		if lk.first != nil { // read by the rotation that made lk
+			m, lk.first = *lk.first, nil
+		} else {
+			// A killed link's socket is closed, so Read returns at once;
+			// a Close handshake in progress needs the reading to go on.
+			typ, p, err := lk.ws.Read(ctx)
+			if err != nil {
+				return err
+			}
+			m = Message{Type: typ, Data: p, Generation: lk.gen}
 		}
-		m := Message{Type: typ, Data: p, Generation: lk.gen}
+		if dup, done := lk.duplicate(m); done || dup {
+			if done {
+				c.rotatedEvent() // the overlap is over
+			}
+			if dup { // the old connection delivered it before a rotation
+				continue
+			}
+		}
 		if h != nil {
-			if p := c.handle(h, m); p != nil {
+			if p := c.handle(lk, h, m); p != nil {
 				c.fail(p)
 				return nil
 			}
@@ -67,7 +84,7 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 			if err, ok := c.awaitRole(lk); !ok {
 				return err
 			}
-		case !c.in.put(m, lk.dead, hb):
+		case !c.in.put(m, lk, hb):
 			return nil
 		}
 	}
@@ -76,7 +93,7 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 // handle runs OnMessage on the reader goroutine: no hand-off, and while it
 // runs the connection is not read. The gate's onMessage count tells Close
 // and the heartbeat that the application holds the reader.
-func (c *Conn) handle(h func(Message), m Message) (p *PanicError) {
+func (c *Conn) handle(lk *link, h func(Message), m Message) (p *PanicError) {
 	c.gate.onMessage.Add(1)
 	if c.gate.closing.Load() {
 		token(c.gate.quiet) // a Close waiting need not wait for this hook
@@ -87,7 +104,9 @@ func (c *Conn) handle(h func(Message), m Message) (p *PanicError) {
 			p = &PanicError{Hook: "OnMessage", Value: v, Stack: debug.Stack()}
 		}
 	}()
-	h(m)
+	if lk.delivering(m) { // checked while counted in: see retire
+		h(m)
+	}
 	return nil
 }
 
@@ -141,6 +160,9 @@ func (c *Conn) unregister(lk *link) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.dropWritableLocked(lk)
+	if c.cur != lk { // a rotation replaced it
+		return
+	}
 	c.cur = nil
 	if !c.closing {
 		c.setStateLocked(Reconnecting)
@@ -155,7 +177,11 @@ func (c *Conn) finish(err *Error, gen uint64) {
 	c.closing = true
 	c.final = err
 	c.undelivered = c.out.drain()
+	retired := c.retired
 	c.mu.Unlock()
+	for _, lk := range retired { // still closing: the end does not wait
+		lk.kill(errClosed)
+	}
 	c.cancel(errClosed) // keeps the first cause if there was one
 	close(c.ended)
 	c.emit(Event{Kind: EventClosed, Generation: gen, Decision: err.Decision, Attempt: err.Attempts, Err: err})
@@ -174,6 +200,10 @@ func (c *Conn) emit(e Event) {
 	call := func() {
 		c.emitMu.Lock() // one event at a time, whichever goroutine it is from
 		defer c.emitMu.Unlock()
+		if c.closedEvents { // EventClosed is the last
+			return
+		}
+		c.closedEvents = e.Kind == EventClosed
 		obs.OnEvent(e)
 	}
 	if p := c.callHook("Observer", call); p != nil && e.Kind != EventClosed {

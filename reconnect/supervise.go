@@ -32,21 +32,32 @@ type loop struct {
 func (c *Conn) run(ready chan<- struct{}, b backoff.BackOff) {
 	now := c.now()
 	l := &loop{c: c, b: b, since: now, down: now}
-	err := l.supervise(func() { close(ready) })
-	c.finish(err, l.gen)
+	c.loop = l // for a rotation to take over
+	l.supervise(nil, func() { close(ready) })
 }
 
-func (l *loop) supervise(connected func()) *Error {
+// supervise runs the loop from the connection first (nil: dial one), until
+// the Conn ends or a rotation hands the loop to another goroutine: the
+// goroutine that runs it is the supervisor, and only it touches l.
+func (l *loop) supervise(first *link, connected func()) {
+	lk := first
 	for {
-		if lk := l.attempt(); lk != nil {
-			l.session(lk, connected)
-			connected = nil
+		if lk == nil {
+			lk = l.attempt()
+		}
+		if lk != nil {
+			if l.session(lk, connected) {
+				return // rotated: the new connection's goroutine has the loop
+			}
+			connected, lk = nil, nil
 		}
 		if e := l.stopError(); e != nil {
-			return e
+			l.c.finish(e, l.gen)
+			return
 		}
 		if e := l.waitNext(); e != nil {
-			return e
+			l.c.finish(e, l.gen)
+			return
 		}
 	}
 }
@@ -66,7 +77,7 @@ func (l *loop) attempt() *link {
 		e.Status = resp.StatusCode
 	}
 	if err != nil {
-		l.last, l.err = l.classifyAttempt(err, resp), err
+		l.last, l.err = c.classifyAttempt(err, resp), err
 		e.Decision = l.last
 	}
 	c.emit(e)
@@ -77,14 +88,21 @@ func (l *loop) attempt() *link {
 }
 
 // session serves an established connection until it ends, then
-// classifies the end.
-func (l *loop) session(lk *link, up func()) {
+// classifies the end. It reports true if a rotation replaced the
+// connection: the loop then belongs to the rotation's goroutine.
+func (l *loop) session(lk *link, up func()) (rotated bool) {
 	c := l.c
 	l.gen = lk.gen
 	start := c.now()
-	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: start.Sub(l.down)})
+	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: start.Sub(l.down), Rotation: lk.rotated})
+	c.rotatedEvent() // a rotation with nothing to check for duplicates is over
 	// A close reason can quote the URL back at us.
 	err := c.scrub(c.serve(lk, up))
+	if lk.replaced.Load() {
+		c.replacedEnd(lk, c.now().Sub(start), err) // l is not ours any more
+		return true
+	}
+	c.rotatedEvent() // before this connection's end, if still pending
 	l.down = c.now()
 	uptime := l.down.Sub(start)
 	if c.healthyUptime(err, uptime) >= c.opts.MinUptime {
@@ -92,8 +110,9 @@ func (l *loop) session(lk *link, up func()) {
 		l.attempts, l.since = 0, l.down
 		l.refreshed = false
 	}
-	l.last, l.err = l.classify(err, nil), err
+	l.last, l.err = c.classify(err, nil), err
 	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err})
+	return false
 }
 
 // stopError returns the final error if the Conn must stop now.
@@ -168,8 +187,7 @@ func (l *loop) applyReset() {
 
 // classify decides what an end or a failed attempt means. Ends the
 // application caused come first; the policy decides the rest.
-func (l *loop) classify(err error, resp *http.Response) policy.Decision {
-	c := l.c
+func (c *Conn) classify(err error, resp *http.Response) policy.Decision {
 	if c.ctx.Err() != nil {
 		switch context.Cause(c.ctx).(type) {
 		case *PanicError:

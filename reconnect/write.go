@@ -129,6 +129,9 @@ func (c *Conn) dropWritableLocked(lk *link) {
 }
 
 func (c *Conn) makeWritableLocked(lk *link) {
+	if c.writable.Load() == lk { // a rotation made it writable at the switch
+		return
+	}
 	c.writable.Store(lk)
 	close(c.up)
 }

@@ -1,0 +1,386 @@
+package reconnect
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/policy"
+)
+
+// Make-before-break rotation. A rotation dials a new connection and runs
+// OnConnect on it on a goroutine of its own, while the current connection
+// keeps delivering. Then it finds where the two streams meet and switches
+// there, under the Conn's lock: the new connection becomes current and
+// writable, the old one is closed, and the rotation's goroutine becomes
+// the supervisor, with the loop's state, and reads the new connection.
+//
+// With Options.MessageKey the meeting point is exact: the rotation reads
+// the new connection's first message and lets the old connection deliver
+// until it delivers that message's key too; nothing the old one reads
+// after that is delivered, and the new one's messages the old one
+// delivered already are dropped. Without a key, or if the streams do not
+// meet within DialTimeout, the old connection delivers until its close
+// handshake ends; coder/websocket discards data that arrives while it
+// reads the handshake itself, so the switch may then lose or repeat a few
+// messages.
+// LabelRotated labels the end of a connection that a rotation replaced.
+const LabelRotated = "rotated"
+
+var (
+	rotatedDecision = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelRotated}
+	errRotated      = errors.New("reconnect: replaced by a rotation")
+	// errOvertaken abandons a rotation whose old connection ended first:
+	// the supervisor reconnects as after any end.
+	errOvertaken = errors.New("reconnect: rotation abandoned: the connection ended first")
+)
+
+// rotation is one rotation in progress.
+type rotation struct {
+	old   *link
+	gen   uint64
+	start time.Time
+	key   func(Message) (string, bool)
+
+	mu      sync.Mutex
+	keys    map[string]struct{} // keys the old connection delivered since start
+	want    string              // the new connection's first key
+	met     chan struct{}       // closed when the old connection delivered want
+	metOnce sync.Once
+	scan    int  // messages of the new connection still to check
+	dups    int  // of them dropped as duplicates
+	done    bool // checking is over: EventRotated is due
+}
+
+// maxOverlapKeys bounds the keys a rotation remembers.
+const maxOverlapKeys = 1 << 16
+
+// record notes the key of a message the old connection delivered.
+func (r *rotation) record(m Message) {
+	k, ok := r.key(m)
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	if len(r.keys) < maxOverlapKeys {
+		r.keys[k] = struct{}{}
+	}
+	if r.met != nil && k == r.want {
+		r.metOnce.Do(func() { close(r.met) })
+	}
+	r.mu.Unlock()
+}
+
+// duplicate reports whether a message of the new connection was delivered
+// already; done is set once nothing more needs checking.
+func (r *rotation) duplicate(m Message) (dup, done bool) {
+	k, ok := r.key(m)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, seen := r.keys[k]; ok && seen {
+		delete(r.keys, k)
+		r.dups++
+		dup = true
+	} else {
+		r.scan--
+	}
+	r.done = len(r.keys) == 0 || r.scan <= 0
+	return dup, r.done
+}
+
+func (r *rotation) duplicates() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dups
+}
+
+// Rotate replaces the current connection without a gap: it dials a new
+// one and runs OnConnect on it (resubscribe there) while the current one
+// keeps delivering, then switches: writes go to the new connection, the
+// old one is closed with a normal close, every message the server sent on
+// it before it saw the close is delivered, and then the new connection's.
+// A server that does not finish the close within DialTimeout has the old
+// connection cut, and whatever it still had in flight is lost. A failed attempt keeps the old connection and
+// retries with backoff until one succeeds, the old connection ends (the
+// Conn then reconnects as usual) or a decision stops; a rotation never
+// leaves the application without a connection. It does nothing while a
+// rotation runs or there is no connection, and does not wait, so it is safe
+// from every hook. Events: EventRotating, the new connection's attempts
+// (Rotation set), its EventConnected, the old one's EventDisconnected
+// (label "rotated"), and EventRotated.
+func (c *Conn) Rotate() {
+	c.mu.Lock()
+	lk := c.cur
+	c.mu.Unlock()
+	c.rotateFrom(lk)
+}
+
+// rotateFrom rotates lk if it is still the current connection.
+func (c *Conn) rotateFrom(lk *link) {
+	c.mu.Lock()
+	ok := lk != nil && c.cur == lk && !c.closing && !c.rotating && lk.killedBy() == nil
+	if ok {
+		c.rotating = true
+	}
+	c.mu.Unlock()
+	if ok {
+		c.gate.spawn(func() { c.rotate(lk) })
+	}
+}
+
+func (c *Conn) rotate(old *link) {
+	r := &rotation{old: old, gen: old.gen + 1, start: c.now(), key: c.opts.MessageKey}
+	if r.key != nil {
+		r.keys = map[string]struct{}{}
+		old.rot.Store(r)
+	}
+	c.emit(Event{Kind: EventRotating, Generation: r.gen})
+	nl, err := c.rotationDial(r)
+	met := nl != nil && r.key != nil && c.meet(r, nl)
+	if nl == nil || !c.switchTo(old, nl, met) {
+		old.rot.Store(nil)
+		if nl != nil {
+			nl.ws.CloseNow()
+		}
+		c.mu.Lock()
+		c.rotating = false
+		c.mu.Unlock()
+		if err == nil {
+			err = errOvertaken
+		}
+		c.emit(Event{Kind: EventRotated, Generation: r.gen, Duration: c.now().Sub(r.start), Err: err})
+		return
+	}
+	c.drain(old)
+	old.rot.Store(nil) // old has delivered all it will: the keys are final
+	r.mu.Lock()
+	r.dups = int(old.dropped.Load()) // retired: the new connection has these
+	if len(r.keys) > 0 {
+		r.scan = len(r.keys) + 1000
+		nl.filter.Store(r)
+	} else {
+		r.done = true
+	}
+	r.mu.Unlock()
+	if prev := c.pending.Swap(r); prev != nil { // nobody else is the supervisor now
+		c.emit(Event{Kind: EventRotated, Generation: prev.gen, Duration: c.now().Sub(prev.start), Dropped: prev.duplicates()})
+	}
+	c.loop.supervise(nl, nil) // this goroutine is the supervisor now
+}
+
+// meet reads the new connection's first message and waits, up to
+// DialTimeout, until the old connection has delivered its key.
+func (c *Conn) meet(r *rotation, nl *link) bool {
+	t := c.opts.Clock.NewTimer(c.opts.DialTimeout)
+	defer t.Stop()
+	first := make(chan *Message, 1)
+	c.gate.spawn(func() { // nobody reads nl yet; this read may outlast the wait
+		typ, p, err := nl.ws.Read(context.Background())
+		if err != nil {
+			first <- nil
+			return
+		}
+		first <- &Message{Type: typ, Data: p, Generation: nl.gen}
+	})
+	var m *Message
+	select {
+	case m = <-first:
+	case <-t.C():
+	case <-r.old.dead:
+	case <-c.ctx.Done():
+	}
+	if m == nil {
+		return false // no data yet: the old connection drains instead
+	}
+	nl.first = m
+	k, ok := r.key(*m)
+	if !ok {
+		return false
+	}
+	r.mu.Lock()
+	r.want, r.met = k, make(chan struct{})
+	if _, seen := r.keys[k]; seen {
+		close(r.met) // the old connection was ahead
+	}
+	r.mu.Unlock()
+	select {
+	case <-r.met:
+		return true
+	case <-t.C():
+	case <-r.old.dead:
+	case <-c.ctx.Done():
+	}
+	return false
+}
+
+// drain waits for the old connection to deliver what it has and end,
+// cutting it if its close takes longer than DialTimeout.
+func (c *Conn) drain(old *link) {
+	t := c.opts.Clock.NewTimer(c.opts.DialTimeout)
+	defer t.Stop()
+	select {
+	case <-old.drained:
+		return
+	case <-t.C():
+		old.kill(errRotated)
+	case <-c.ctx.Done():
+	}
+	select { // Close or the cut ends its reader at once, unless a hook holds it
+	case <-old.drained:
+	case <-c.ctx.Done():
+	}
+}
+
+// rotatedEvent sends EventRotated once the rotation that made the current
+// connection has finished checking for duplicates. Only the supervisor
+// calls it.
+func (c *Conn) rotatedEvent() {
+	r := c.pending.Load()
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	done, dups := r.done, r.dups
+	r.mu.Unlock()
+	if !done && c.cur0() == r.gen { // still checking the connection it made
+		return
+	}
+	if !c.pending.CompareAndSwap(r, nil) {
+		return
+	}
+	c.emit(Event{Kind: EventRotated, Generation: r.gen, Duration: c.now().Sub(r.start), Dropped: dups})
+}
+
+// cur0 is the generation of the current connection, 0 without one.
+func (c *Conn) cur0() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == nil {
+		return 0
+	}
+	return c.cur.gen
+}
+
+// rotationDial dials the new connection, retrying with a backoff of its
+// own; nil with a nil error means the old connection or the Conn ended.
+func (c *Conn) rotationDial(r *rotation) (*link, error) {
+	b := c.opts.Policy.BackOff()
+	var last policy.Decision
+	refresh, refreshed := false, false
+	for n := 1; ; n++ {
+		if c.ctx.Err() != nil || r.old.killedBy() != nil {
+			return nil, nil
+		}
+		a := Attempt{Number: n, Generation: r.gen, Last: last, Refresh: refresh, Rotation: true}
+		refresh = false
+		c.emit(Event{Kind: EventAttempt, Generation: r.gen, Attempt: n, Refresh: a.Refresh, Rotation: true})
+		start := c.now()
+		ws, resp, err := c.dialOnce(a)
+		e := Event{Kind: EventAttemptDone, Generation: r.gen, Attempt: n, Duration: c.now().Sub(start), Err: err, Rotation: true}
+		if resp != nil {
+			e.Status = resp.StatusCode
+		}
+		if err == nil {
+			c.emit(e)
+			return newLink(ws, r.gen), nil
+		}
+		last = c.classifyAttempt(err, resp)
+		e.Decision = last
+		c.emit(e)
+		switch {
+		case last.Auth && c.opts.Target != nil && !refreshed:
+			refresh, refreshed = true, true
+			continue
+		case !last.Retry():
+			return nil, err
+		}
+		delay := c.opts.Policy.Delay(last, b.NextBackOff())
+		t := c.opts.Clock.NewTimer(delay)
+		c.emit(Event{Kind: EventWaiting, Generation: r.gen, Attempt: n + 1, Delay: delay, Decision: last, Err: err, Rotation: true})
+		select {
+		case <-t.C():
+		case <-r.old.dead:
+		case <-c.ctx.Done():
+		}
+		t.Stop()
+	}
+}
+
+// switchTo makes nl the current connection in old's place, if old still
+// is, and closes old; retire: nothing old reads from now on is delivered.
+func (c *Conn) switchTo(old, nl *link, retire bool) bool {
+	c.mu.Lock()
+	if c.cur != old || c.closing || old.killedBy() != nil {
+		c.mu.Unlock()
+		return false
+	}
+	if retire {
+		c.in.mu.Lock() // the receive buffer takes nothing more from old
+		old.retired.Store(true)
+		c.in.mu.Unlock()
+	}
+	old.replaced.Store(true)
+	nl.rotated = true
+	c.cur = nl
+	if c.writable.Load() == old { // there is a connection all along: up stays closed
+		c.writable.Store(nl)
+	}
+	c.rotating = false
+	c.retired = append(c.retired, old)
+	c.mu.Unlock()
+	c.gate.spawn(func() {
+		old.end(errRotated, func(ws *websocket.Conn) error { return ws.Close(websocket.StatusNormalClosure, "rotated") })
+	})
+	return true
+}
+
+// replacedEnd reports the end of a connection a rotation replaced, on its
+// reader's goroutine, which then exits.
+func (c *Conn) replacedEnd(lk *link, uptime time.Duration, err error) {
+	c.mu.Lock()
+	c.retired = removeLink(c.retired, lk)
+	c.mu.Unlock()
+	c.emit(Event{Kind: EventDisconnected, Generation: lk.gen, Duration: uptime, Decision: rotatedDecision, Err: err})
+	close(lk.drained)
+}
+
+func removeLink(ls []*link, lk *link) []*link {
+	for i, l := range ls {
+		if l == lk {
+			return append(ls[:i], ls[i+1:]...)
+		}
+	}
+	return ls
+}
+
+// startAge arms the rotation at Options.MaxAge, less up to MaxAgeJitter of
+// it, so that a fleet does not rotate in step and the time of day drifts.
+func (c *Conn) startAge(lk *link) Timer {
+	if c.opts.MaxAge <= 0 {
+		return nil
+	}
+	r := c.opts.Policy.Rand
+	if r == nil {
+		r = rand.Float64
+	}
+	age := time.Duration(float64(c.opts.MaxAge) * (1 - max(c.opts.MaxAgeJitter, 0)*r()))
+	return c.opts.Clock.AfterFunc(age, func() { c.rotateFrom(lk) })
+}
+
+// classifyAttempt classifies a failed attempt of the supervisor or of a
+// rotation. An error the policy does not recognise from a hook (OnConnect,
+// the Dialer, Target) is labelled after the hook rather than as a bare 1006.
+func (c *Conn) classifyAttempt(err error, resp *http.Response) policy.Decision {
+	d := c.classify(err, resp)
+	var h *hookError
+	var ce websocket.CloseError
+	if errors.As(err, &h) && d.Label == "close_1006" && !errors.As(err, &ce) {
+		d.Label = h.label
+	}
+	return d
+}
