@@ -47,6 +47,15 @@ const (
 	// (string): "1xx" to "5xx". Metrics only; spans carry the exact
 	// http.response.status_code.
 	HandshakeStatusClassKey = attribute.Key("websocket.handshake.status_class")
+	// RotationDurationKey is a rotation's length, in seconds (float64), on
+	// websocket.rotation.
+	RotationDurationKey = attribute.Key("websocket.rotation.duration")
+	// RotationDroppedKey counts the duplicates a rotation dropped (int),
+	// on websocket.rotation.
+	RotationDroppedKey = attribute.Key("websocket.rotation.dropped")
+	// RotationOutcomeKey says how a rotation ended (string): "rotated" or
+	// "abandoned", on websocket.client.rotations.
+	RotationOutcomeKey = attribute.Key("websocket.rotation.outcome")
 )
 
 // maxReason is the longest reason a close frame can carry.

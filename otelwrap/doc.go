@@ -9,9 +9,9 @@
 // New returns a reconnect.Observer for one Conn: it follows that Conn's
 // outages and connections, and events carry no Conn identity, so give every
 // Conn its own. Its instruments are created once, in New; creation errors
-// go to otel.Handle. OnEvent runs on the Conn's supervisor goroutine, never
-// on the Read or Write path, so the observer adds no work to messages. Span
-// timestamps are the event times, read from the Conn's Clock.
+// go to otel.Handle. OnEvent never runs on the Read or Write path, so the
+// observer adds no work to messages. Span timestamps are the event times,
+// read from the Conn's Clock.
 //
 // # Spans
 //
@@ -21,6 +21,9 @@
 //	  websocket.connect  client    one dial attempt: handshake and OnConnect
 //	websocket.session    internal  one connection, connected to disconnected;
 //	                               only with WithSessionSpans
+//	websocket.rotation   internal  one rotation (Rotate, MaxAge): from its start to
+//	                               the switch, or to its abandonment
+//	  websocket.connect  client    one of its dial attempts
 //
 // The websocket.reconnect span has one websocket.backoff event per wait,
 // with websocket.backoff.delay, websocket.disconnect.label (the reason for
@@ -28,7 +31,9 @@
 // Each trace is one outage: websocket.reconnect is a root span. A
 // disconnect whose decision is Stop starts no outage. Every span ends on
 // every path: a Close during a wait or a dial ends the open spans with the
-// Conn's final event.
+// Conn's final event. A rotation's attempts and waits belong to its
+// websocket.rotation span, not to an outage; the replaced connection's
+// session ends with the label rotated and no error, and starts no outage.
 //
 // Status is Unset on success. A failed attempt, an outage that ends without
 // a connection (gave up, terminal failure, Close, canceled Dial) and a
@@ -54,6 +59,8 @@
 //	                                 cause on websocket.reconnect)
 //	websocket.close.reason           only with WithCloseReason: sanitised, cut
 //	websocket.backoff.delay          backoff event: the wait, in seconds
+//	websocket.rotation.duration      websocket.rotation: its length, in seconds
+//	websocket.rotation.dropped       websocket.rotation: duplicates it dropped
 //
 // The semantic conventions are pinned to go.opentelemetry.io/otel/semconv/v1.43.0.
 // The websocket.* keys are this package's own (no convention covers
@@ -76,9 +83,13 @@
 //	websocket.client.connection.duration  histogram       s                as disconnections
 //	websocket.client.backoff.delay        histogram       s                as disconnections (the decision that
 //	                                                                       caused the wait)
+//	websocket.client.ping.duration        histogram       s                none: the heartbeat's round trips
+//	websocket.client.rotations            counter         {rotation}       websocket.rotation.outcome: rotated
+//	                                                                       or abandoned
 //
 // websocket.handshake.status_class is "1xx" to "5xx". websocket.close.code is
 // absent when no close code applies. The histograms have explicit buckets
 // in seconds: 0.1 s to 30 min for outages and waits, 1 s to 1 day for
-// connections. The first connect counts as an outage.
+// connections, 100 µs to 5 s for pings. The first connect counts as an
+// outage.
 package otelwrap

@@ -135,11 +135,14 @@ var metricInfo = map[string]struct {
 	"websocket.client.outage.duration":     {"Time without a connection, from the drop or the first attempt to the next connection or the end.", "s", waitBuckets},
 	"websocket.client.connection.duration": {"How long established connections stayed up.", "s", lifetimeBuckets},
 	"websocket.client.backoff.delay":       {"Waits before a reconnect attempt.", "s", waitBuckets},
+	"websocket.client.ping.duration":       {"Round trips of the heartbeat's pings.", "s", pingBuckets},
+	"websocket.client.rotations":           {"Connections replaced without a gap, and rotations abandoned.", "{rotation}", nil},
 }
 
 var (
 	waitBuckets     = []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800}
 	lifetimeBuckets = []float64{1, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400}
+	pingBuckets     = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
 )
 
 func pt(v int64, kv ...attribute.KeyValue) metricdata.DataPoint[int64] {

@@ -58,6 +58,10 @@ type observer struct {
 	connect     trace.Span // websocket.connect of the attempt under way
 	session     trace.Span // websocket.session, with WithSessionSpans
 	up          bool       // counted in open connections
+
+	rotation    trace.Span      // websocket.rotation under way
+	rotationCtx context.Context // carries rotation, the parent of its attempts
+	rconnect    trace.Span      // websocket.connect of the rotation's attempt
 }
 
 // OnEvent records e. It runs on the Conn's supervisor goroutine, never on
@@ -69,10 +73,17 @@ func (o *observer) OnEvent(e reconnect.Event) {
 		o.target, o.attrs = e.Target, targetAttrs(e.Target)
 	}
 	switch e.Kind {
+	case reconnect.EventAttempt, reconnect.EventAttemptDone, reconnect.EventWaiting:
+		if e.Rotation {
+			o.rotationStep(e)
+			return
+		}
+	}
+	switch e.Kind {
 	case reconnect.EventAttempt:
 		o.attempt(e)
 	case reconnect.EventAttemptDone:
-		o.attemptDone(e)
+		o.attemptDone(e, &o.connect)
 	case reconnect.EventConnected:
 		o.connected(e)
 	case reconnect.EventDisconnected:
@@ -83,6 +94,12 @@ func (o *observer) OnEvent(e reconnect.Event) {
 		o.endOutage(e.Time, "gave_up", e.Err)
 	case reconnect.EventClosed:
 		o.closed(e)
+	case reconnect.EventHeartbeat:
+		o.inst.ping.Record(context.Background(), e.RTT.Seconds())
+	case reconnect.EventRotating:
+		o.rotating(e)
+	case reconnect.EventRotated:
+		o.rotated(e)
 	}
 }
 
@@ -97,7 +114,8 @@ func (o *observer) attempt(e reconnect.Event) {
 		trace.WithAttributes(o.with(ReconnectAttemptKey.Int(e.Attempt))...))
 }
 
-func (o *observer) attemptDone(e reconnect.Event) {
+// attemptDone counts the attempt and ends its span, *connect.
+func (o *observer) attemptDone(e reconnect.Event, connect *trace.Span) {
 	var spanAttrs, metricAttrs []attribute.KeyValue
 	if e.Status != 0 {
 		spanAttrs = append(spanAttrs, semconv.HTTPResponseStatusCode(e.Status))
@@ -112,11 +130,11 @@ func (o *observer) attemptDone(e reconnect.Event) {
 		metricAttrs = append(metricAttrs, semconv.ErrorTypeKey.String(label(e.Decision)))
 	}
 	o.inst.attempts.Add(context.Background(), 1, metric.WithAttributes(metricAttrs...))
-	s := o.connect
+	s := *connect
 	if s == nil {
 		return
 	}
-	o.connect = nil
+	*connect = nil
 	s.SetAttributes(spanAttrs...)
 	if e.Err != nil {
 		o.fail(s, e.Time, label(e.Decision), e.Err)
@@ -153,7 +171,7 @@ func (o *observer) disconnected(e reconnect.Event) {
 		}
 		s.End(trace.WithTimestamp(e.Time))
 	}
-	if e.Decision.Retry() {
+	if e.Decision.Retry() && e.Decision.Label != reconnect.LabelRotated {
 		o.startOutage(e.Time, cause)
 	}
 }
@@ -177,6 +195,7 @@ func (o *observer) closed(e reconnect.Event) {
 	}
 	o.endOutage(e.Time, endType(e.Err), e.Err)
 	o.endSession(e.Time)
+	o.endRotation(e.Time, e.Err)
 	o.down()
 }
 
@@ -256,8 +275,9 @@ func (o *observer) with(attrs ...attribute.KeyValue) []attribute.KeyValue {
 }
 
 // benign reports whether a connection end is no error: the application
-// closed it or asked for a reconnect, or the server closed with 1000.
+// closed it, asked for a reconnect or rotated it, or the server closed
+// with 1000.
 func benign(e reconnect.Event) bool {
 	l := e.Decision.Label
-	return l == reconnect.LabelClosed || l == reconnect.LabelReconnect || e.Decision.Code == 1000
+	return l == reconnect.LabelClosed || l == reconnect.LabelReconnect || l == reconnect.LabelRotated || e.Decision.Code == 1000
 }

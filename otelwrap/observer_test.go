@@ -223,6 +223,7 @@ websocket.reconnect internal +0s..+2s Error "reconnect: closed: reconnect: use o
 			},
 		},
 	}
+	tests = append(tests, rotationRows()...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
