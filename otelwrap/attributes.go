@@ -47,6 +47,10 @@ const (
 	// (string): "1xx" to "5xx". Metrics only; spans carry the exact
 	// http.response.status_code.
 	HandshakeStatusClassKey = attribute.Key("websocket.handshake.status_class")
+	// DialBudgetWaitKey is how long an attempt waited for the shared dial
+	// budget (reconnect.Options.DialBudget), in seconds (float64), on
+	// websocket.connect when it waited.
+	DialBudgetWaitKey = attribute.Key("websocket.dial.budget_wait")
 	// RotationDurationKey is a rotation's length, in seconds (float64), on
 	// websocket.rotation.
 	RotationDurationKey = attribute.Key("websocket.rotation.duration")
@@ -193,4 +197,13 @@ func (o *observer) errorText(err error) string {
 	}
 	// coder/websocket prints the reason with %q.
 	return strings.ReplaceAll(msg, fmt.Sprintf("%q", reason), repl)
+}
+
+// attemptAttrs are the attributes of an attempt's websocket.connect span.
+func attemptAttrs(e reconnect.Event) []attribute.KeyValue {
+	attrs := []attribute.KeyValue{ReconnectAttemptKey.Int(e.Attempt)}
+	if e.Delay > 0 {
+		attrs = append(attrs, DialBudgetWaitKey.Float64(e.Delay.Seconds()))
+	}
+	return attrs
 }

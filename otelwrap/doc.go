@@ -59,6 +59,7 @@
 //	                                 cause on websocket.reconnect)
 //	websocket.close.reason           only with WithCloseReason: sanitised, cut
 //	websocket.backoff.delay          backoff event: the wait, in seconds
+//	websocket.dial.budget_wait       websocket.connect: the wait for a shared dial budget
 //	websocket.rotation.duration      websocket.rotation: its length, in seconds
 //	websocket.rotation.dropped       websocket.rotation: duplicates it dropped
 //

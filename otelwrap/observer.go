@@ -111,7 +111,7 @@ func (o *observer) attempt(e reconnect.Event) {
 	_, o.connect = o.tracer.Start(o.outageCtx, spanConnect,
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithTimestamp(e.Time),
-		trace.WithAttributes(o.with(ReconnectAttemptKey.Int(e.Attempt))...))
+		trace.WithAttributes(o.with(attemptAttrs(e)...)...))
 }
 
 // attemptDone counts the attempt and ends its span, *connect.

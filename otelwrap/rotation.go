@@ -36,7 +36,7 @@ func (o *observer) rotationStep(e reconnect.Event) {
 		_, o.rconnect = o.tracer.Start(o.rotationCtx, spanConnect,
 			trace.WithSpanKind(trace.SpanKindClient),
 			trace.WithTimestamp(e.Time),
-			trace.WithAttributes(o.with(ReconnectAttemptKey.Int(e.Attempt))...))
+			trace.WithAttributes(o.with(attemptAttrs(e)...)...))
 	case reconnect.EventAttemptDone:
 		o.attemptDone(e, &o.rconnect)
 	case reconnect.EventWaiting:

@@ -50,8 +50,9 @@ type Conn struct {
 	rotating    bool    // a rotation is dialling
 	retired     []*link // connections a rotation replaced, still closing
 
-	loop         *loop // the supervisor's state; only the supervisor touches it
-	closedEvents bool  // EventClosed was sent (emitMu)
+	loop         *loop    // the supervisor's state; only the supervisor touches it
+	preferred    endpoint // the first endpoint, for failbacks
+	closedEvents bool     // EventClosed was sent (emitMu)
 }
 
 // Dial connects to url and returns a Conn that stays connected until Close,
@@ -67,9 +68,11 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := policy.CheckURL(url); err != nil {
-		err = scrubber(url, nil)(err)
-		return nil, &Error{Kind: KindTerminal, Decision: o.Policy.Classify(err, nil), Err: err}
+	for _, u := range append([]string{url}, o.Endpoints...) {
+		if err := policy.CheckURL(u); err != nil {
+			err = scrubber(u, nil)(err)
+			return nil, &Error{Kind: KindTerminal, Decision: o.Policy.Classify(err, nil), Err: err}
+		}
 	}
 	b := o.Policy.BackOff() // one per connection; a nil one would panic in run
 	if b == nil {
@@ -117,6 +120,9 @@ func newConn(url string, o Options) *Conn {
 		stateCh: make(chan struct{}),
 		up:      make(chan struct{}),
 		out:     outbox{maxMsgs: o.BufferMessages, maxB: o.BufferBytes},
+	}
+	for _, u := range o.Endpoints {
+		c.secrets.learn(u, nil)
 	}
 	c.scrub = scrubber(url, c.secrets)
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())

@@ -157,6 +157,30 @@
 // gives every attempt what it dials, with a fresh credential after a
 // credential failure, once.
 //
+// # Endpoints and fleets
+//
+// Options.Endpoints gives a Conn more URLs of the same service. What a
+// failed attempt means across them:
+//
+//	decision                                      next attempt
+//	retryable (refused, timeout, 5xx, drop...)    the next endpoint, at once
+//	  ...once every endpoint failed in a row       the backoff wait, then the next
+//	404, 410, 421, redirect, protocol mismatch,   the next endpoint, at once; this
+//	DNS name not found, bad certificate            one is passed over for the outage
+//	credential failure (401, 403, AuthCodes)      none: the same credential is
+//	                                              sent everywhere (Target refreshes once)
+//	any other stop (1008, a stop app code...)     none: the service said so
+//
+// After a drop the Conn first retries the endpoint it was on.
+// ShuffleEndpoints spreads a fleet over the list; FailbackAfter returns to
+// the preferred endpoint with a rotation. Events name the endpoint
+// (Event.Target, Event.Endpoint).
+//
+// Options.DialBudget is a limiter shared across Conns: every attempt waits
+// for it, outside its DialTimeout, and the wait is no failure
+// (EventAttempt.Delay). Options.WritePacer paces one Conn's messages for a
+// server's per-connection message limit.
+//
 // # Observing
 //
 // Options.Observer receives every attempt, connection, disconnection (with

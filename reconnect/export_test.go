@@ -14,7 +14,7 @@ func Scrub(raw string, err error) error { return scrubber(raw, nil)(err) }
 // killed with killCause, whose reader returned readErr.
 func EndCause(ws *websocket.Conn, killCause, readErr error) error {
 	c := &Conn{}
-	lk := newLink(ws, 1)
+	lk := newLink(ws, 1, 0, endpoint{})
 	if killCause != nil {
 		lk.end(killCause, func(*websocket.Conn) error { return nil })
 	}

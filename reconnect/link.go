@@ -17,6 +17,9 @@ import (
 type link struct {
 	ws   *websocket.Conn
 	gen  uint64
+	ep   int    // the endpoint it is on
+	url  string // that endpoint's URL
+	tgt  string // and without secrets
 	dead chan struct{}
 	wmu  chan struct{} // serialises writes; a ctx can give up waiting for it
 	hb   *heartbeat
@@ -30,17 +33,19 @@ type link struct {
 	retired  atomic.Bool
 	dropped  atomic.Int64
 	drained  chan struct{}
-	first    *Message                 // read while the rotation aligned, delivered first
-	rotated  bool                     // it came from a rotation
-	rot      atomic.Pointer[rotation] // recording the keys it delivers
-	filter   atomic.Pointer[rotation] // checking its messages for duplicates
+	first    *Message // read while the rotation aligned, delivered first
+
+	failbackTimer Timer                    // Conn.mu
+	rotated       bool                     // it came from a rotation
+	rot           atomic.Pointer[rotation] // recording the keys it delivers
+	filter        atomic.Pointer[rotation] // checking its messages for duplicates
 
 	once  sync.Once
 	cause error // why it was killed; set before dead is closed
 }
 
-func newLink(ws *websocket.Conn, gen uint64) *link {
-	return &link{ws: ws, gen: gen, dead: make(chan struct{}), wmu: make(chan struct{}, 1), drained: make(chan struct{})}
+func newLink(ws *websocket.Conn, gen uint64, ep int, e endpoint) *link {
+	return &link{ws: ws, gen: gen, ep: ep, url: e.url, tgt: e.target, dead: make(chan struct{}), wmu: make(chan struct{}, 1), drained: make(chan struct{})}
 }
 
 // kill ends the link without a close handshake. Only the first call counts.

@@ -28,7 +28,8 @@ func (f ObserverFunc) OnEvent(e Event) { f(e) }
 type EventKind int
 
 const (
-	// EventAttempt: a dial attempt starts. Attempt counts from 1 since
+	// EventAttempt: a dial attempt starts; Delay is the time it waited
+	// for Options.DialBudget. Attempt counts from 1 since
 	// Dial or since the last connection that stayed up for MinUptime (or
 	// ResetBackoff), so after a short-lived connection it keeps rising:
 	// that is the count Policy.MaxAttempts applies to.
@@ -92,8 +93,10 @@ type Event struct {
 	// Generation numbers connections from 1: events about the n-th
 	// connection, including the attempts and waits that lead to it, carry n.
 	Generation uint64
-	// Target is the dialed URL without userinfo, query or fragment.
+	// Target is the URL of the endpoint the event is about, without
+	// userinfo, query or fragment; Endpoint is its index (Attempt.Endpoint).
 	Target   string
+	Endpoint int
 	Attempt  int
 	Status   int
 	Duration time.Duration

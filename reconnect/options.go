@@ -37,6 +37,42 @@ type Options struct {
 	// concurrent use. Defaults to websocket.Dial.
 	Dialer func(ctx context.Context, url string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error)
 
+	// Endpoints are more URLs of the same service, after the one given to
+	// Dial, in order of preference. An attempt that fails on one endpoint
+	// moves to the next at once; the backoff wait comes after a full round
+	// of them. A failure only one endpoint can have (a 404, 410 or 421
+	// handshake, a redirect, a protocol mismatch, a name that does not
+	// resolve, a bad certificate) passes it over for the rest of the
+	// outage; a credential failure or a close that says stop ends the Conn
+	// as with one URL. After a drop the Conn first retries the endpoint it
+	// was on. Each must pass the checks the Dial URL does. Defaults to
+	// none.
+	Endpoints []string
+	// ShuffleEndpoints shuffles the URL given to Dial and Endpoints once,
+	// in Dial, so that a fleet does not all start on the first; the
+	// shuffled first is then the preferred one. Defaults to false.
+	ShuffleEndpoints bool
+	// FailbackAfter, when positive, moves a Conn that is on an endpoint
+	// other than the preferred one back to it once it has been there that
+	// long, with a rotation (no gap), one attempt at a time: a failed one
+	// keeps the connection and tries again after FailbackAfter. Defaults
+	// to 0: off.
+	FailbackAfter time.Duration
+
+	// DialBudget, when set, is waited for before every attempt: share one
+	// between Conns to keep a process under a server's limit on new
+	// connections (a *rate.Limiter from golang.org/x/time/rate will do).
+	// The wait is not part of DialTimeout and is no failure; EventAttempt
+	// carries it as Delay. Defaults to nil: no budget.
+	DialBudget Limiter
+	// WritePacer, when set, is waited for before every message Write sends
+	// and before each buffered message the Conn flushes after a
+	// reconnect, for servers that limit messages per second: give each
+	// Conn its own. OnConnect writes to ws directly; call
+	// WritePacer.Wait there before each resubscribe. Write's ctx bounds
+	// the wait. Defaults to nil.
+	WritePacer Limiter
+
 	// Target, when set, is called before every attempt, on the Dialer's
 	// goroutine and within DialTimeout, and returns what to dial: the
 	// place to put a fresh token in a header or the URL for each attempt,

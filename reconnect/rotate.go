@@ -46,6 +46,9 @@ type rotation struct {
 	gen   uint64
 	start time.Time
 	key   func(Message) (string, bool)
+	ep    int      // the endpoint it dials
+	epv   endpoint // and its URLs
+	once  bool     // one attempt: a failback
 
 	mu      sync.Mutex
 	keys    map[string]struct{} // keys the old connection delivered since start
@@ -120,8 +123,21 @@ func (c *Conn) Rotate() {
 	c.rotateFrom(lk)
 }
 
-// rotateFrom rotates lk if it is still the current connection.
+// rotateFrom rotates lk, on the endpoint it is on, if it is still the
+// current connection.
 func (c *Conn) rotateFrom(lk *link) {
+	if lk != nil {
+		c.rotateTo(lk, lk.ep, endpoint{url: lk.url, target: lk.tgt}, false)
+	}
+}
+
+// failback rotates lk to the preferred endpoint, once.
+func (c *Conn) failback(lk *link) {
+	c.rotateTo(lk, 0, c.preferred, true)
+}
+
+// rotateTo rotates lk to the endpoint ep, e.
+func (c *Conn) rotateTo(lk *link, ep int, e endpoint, once bool) {
 	c.mu.Lock()
 	ok := lk != nil && c.cur == lk && !c.closing && !c.rotating && lk.killedBy() == nil
 	if ok {
@@ -129,12 +145,14 @@ func (c *Conn) rotateFrom(lk *link) {
 	}
 	c.mu.Unlock()
 	if ok {
-		c.gate.spawn(func() { c.rotate(lk) })
+		c.gate.spawn(func() {
+			c.rotate(&rotation{old: lk, gen: lk.gen + 1, start: c.now(), key: c.opts.MessageKey, ep: ep, epv: e, once: once})
+		})
 	}
 }
 
-func (c *Conn) rotate(old *link) {
-	r := &rotation{old: old, gen: old.gen + 1, start: c.now(), key: c.opts.MessageKey}
+func (c *Conn) rotate(r *rotation) {
+	old := r.old
 	if r.key != nil {
 		r.keys = map[string]struct{}{}
 		old.rot.Store(r)
@@ -153,7 +171,10 @@ func (c *Conn) rotate(old *link) {
 		if err == nil {
 			err = errOvertaken
 		}
-		c.emit(Event{Kind: EventRotated, Generation: r.gen, Duration: c.now().Sub(r.start), Err: err})
+		c.emit(Event{Kind: EventRotated, Generation: r.gen, Duration: c.now().Sub(r.start), Err: err, Target: r.epv.target, Endpoint: r.ep})
+		if r.once {
+			c.armFailback(old) // try again later
+		}
 		return
 	}
 	c.drain(old)
@@ -276,18 +297,25 @@ func (c *Conn) rotationDial(r *rotation) (*link, error) {
 		if c.ctx.Err() != nil || r.old.killedBy() != nil {
 			return nil, nil
 		}
-		a := Attempt{Number: n, Generation: r.gen, Last: last, Refresh: refresh, Rotation: true}
+		a := Attempt{Number: n, Generation: r.gen, Last: last, Refresh: refresh, Rotation: true, Endpoint: r.ep, URL: r.epv.url}
 		refresh = false
-		c.emit(Event{Kind: EventAttempt, Generation: r.gen, Attempt: n, Refresh: a.Refresh, Rotation: true})
+		waited, err := c.budget()
+		c.emit(Event{Kind: EventAttempt, Generation: r.gen, Attempt: n, Refresh: a.Refresh, Rotation: true, Delay: waited, Target: r.epv.target, Endpoint: r.ep})
 		start := c.now()
-		ws, resp, err := c.dialOnce(a)
-		e := Event{Kind: EventAttemptDone, Generation: r.gen, Attempt: n, Duration: c.now().Sub(start), Err: err, Rotation: true}
+		var ws *websocket.Conn
+		var resp *http.Response
+		if err == nil {
+			ws, resp, err = c.dialOnce(a)
+		} else {
+			err = &hookError{"dial_budget", "failed to wait for DialBudget", err}
+		}
+		e := Event{Kind: EventAttemptDone, Generation: r.gen, Attempt: n, Duration: c.now().Sub(start), Err: err, Rotation: true, Target: r.epv.target, Endpoint: r.ep}
 		if resp != nil {
 			e.Status = resp.StatusCode
 		}
 		if err == nil {
 			c.emit(e)
-			return newLink(ws, r.gen), nil
+			return newLink(ws, r.gen, r.ep, r.epv), nil
 		}
 		last = c.classifyAttempt(err, resp)
 		e.Decision = last
@@ -296,7 +324,7 @@ func (c *Conn) rotationDial(r *rotation) (*link, error) {
 		case last.Auth && c.opts.Target != nil && !refreshed:
 			refresh, refreshed = true, true
 			continue
-		case !last.Retry():
+		case !last.Retry(), r.once:
 			return nil, err
 		}
 		delay := c.opts.Policy.Delay(last, b.NextBackOff())
@@ -370,6 +398,21 @@ func (c *Conn) startAge(lk *link) Timer {
 	}
 	age := time.Duration(float64(c.opts.MaxAge) * (1 - max(c.opts.MaxAgeJitter, 0)*r()))
 	return c.opts.Clock.AfterFunc(age, func() { c.rotateFrom(lk) })
+}
+
+// armFailback arms the failback of lk, on an endpoint other than the
+// preferred one; startAge-like, the timer goes with the connection.
+func (c *Conn) armFailback(lk *link) {
+	if c.opts.FailbackAfter <= 0 || lk.ep == 0 {
+		return
+	}
+	t := c.opts.Clock.AfterFunc(c.opts.FailbackAfter, func() { c.failback(lk) })
+	c.mu.Lock()
+	if old := lk.failbackTimer; old != nil {
+		old.Stop()
+	}
+	lk.failbackTimer = t
+	c.mu.Unlock()
 }
 
 // classifyAttempt classifies a failed attempt of the supervisor or of a

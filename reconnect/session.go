@@ -28,10 +28,16 @@ func (c *Conn) serve(lk *link, up func()) error {
 	hb.start(lk)
 	stale := c.watchStale(lk)
 	age := c.startAge(lk)
+	c.armFailback(lk)
 	err := c.readLoop(lk, hb)
 	if age != nil {
 		age.Stop()
 	}
+	c.mu.Lock()
+	if t := lk.failbackTimer; t != nil {
+		t.Stop()
+	}
+	c.mu.Unlock()
 	c.in.detach(lk)
 	// coder/websocket can leave the socket open after a read error.
 	lk.kill(nil)
@@ -196,7 +202,9 @@ func (c *Conn) emit(e Event) {
 		return
 	}
 	e.Time = c.now()
-	e.Target = c.target
+	if e.Target == "" {
+		e.Target = c.target
+	}
 	call := func() {
 		c.emitMu.Lock() // one event at a time, whichever goroutine it is from
 		defer c.emitMu.Unlock()

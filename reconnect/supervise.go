@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/coder/websocket"
 
 	"github.com/wsreconnect/wsreconnect/policy"
 )
@@ -25,14 +26,19 @@ type loop struct {
 
 	refresh   bool // the next attempt fetches a fresh credential
 	refreshed bool // it did, and no connection has been healthy since
+
+	eps    endpoints
+	moveOn bool // the next attempt goes to the next endpoint at once
 }
 
 // run is the supervisor: dial, serve, classify, wait, repeat. It is the
 // only goroutine a Conn keeps, and it reads from the connection.
 func (c *Conn) run(ready chan<- struct{}, b backoff.BackOff) {
 	now := c.now()
-	l := &loop{c: c, b: b, since: now, down: now}
+	l := &loop{c: c, b: b, since: now, down: now,
+		eps: newEndpoints(c.url, c.opts.Endpoints, c.opts.ShuffleEndpoints, c.opts.Policy.Rand)}
 	c.loop = l // for a rotation to take over
+	c.preferred = l.eps.list[0]
 	l.supervise(nil, func() { close(ready) })
 }
 
@@ -67,24 +73,33 @@ func (l *loop) attempt() *link {
 	c := l.c
 	l.attempts++
 	gen := l.gen + 1
-	a := Attempt{Number: l.attempts, Generation: gen, Last: l.last, Refresh: l.refresh}
+	ep := l.eps.list[l.eps.cur]
+	a := Attempt{Number: l.attempts, Generation: gen, Last: l.last, Refresh: l.refresh, Endpoint: l.eps.cur, URL: ep.url}
 	l.refresh = false
-	c.emit(Event{Kind: EventAttempt, Generation: gen, Attempt: l.attempts, Refresh: a.Refresh})
+	waited, err := c.budget()
+	c.emit(Event{Kind: EventAttempt, Generation: gen, Attempt: l.attempts, Refresh: a.Refresh, Delay: waited, Target: ep.target, Endpoint: a.Endpoint})
 	start := c.now()
-	ws, resp, err := c.dialOnce(a)
-	e := Event{Kind: EventAttemptDone, Generation: gen, Attempt: l.attempts, Duration: c.now().Sub(start), Err: err}
+	var ws *websocket.Conn
+	var resp *http.Response
+	if err == nil {
+		ws, resp, err = c.dialOnce(a)
+	} else {
+		err = &hookError{"dial_budget", "failed to wait for DialBudget", err}
+	}
+	e := Event{Kind: EventAttemptDone, Generation: gen, Attempt: l.attempts, Duration: c.now().Sub(start), Err: err, Target: ep.target, Endpoint: a.Endpoint}
 	if resp != nil {
 		e.Status = resp.StatusCode
 	}
 	if err != nil {
 		l.last, l.err = c.classifyAttempt(err, resp), err
 		e.Decision = l.last
+		l.moveOn = c.ctx.Err() == nil && l.eps.failed(l.last)
 	}
 	c.emit(e)
 	if err != nil {
 		return nil
 	}
-	return newLink(ws, gen)
+	return newLink(ws, gen, a.Endpoint, ep)
 }
 
 // session serves an established connection until it ends, then
@@ -94,7 +109,9 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 	c := l.c
 	l.gen = lk.gen
 	start := c.now()
-	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: start.Sub(l.down), Rotation: lk.rotated})
+	l.eps.cur = lk.ep
+	l.eps.up()
+	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: start.Sub(l.down), Rotation: lk.rotated, Target: lk.tgt, Endpoint: lk.ep})
 	c.rotatedEvent() // a rotation with nothing to check for duplicates is over
 	// A close reason can quote the URL back at us.
 	err := c.scrub(c.serve(lk, up))
@@ -111,7 +128,7 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 		l.refreshed = false
 	}
 	l.last, l.err = c.classify(err, nil), err
-	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err})
+	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep})
 	return false
 }
 
@@ -134,6 +151,9 @@ func (l *loop) stopError() *Error {
 		}
 		return nil // waitNext refreshes
 	}
+	if l.moveOn {
+		return nil // another endpoint may not say the same
+	}
 	if !l.last.Retry() {
 		return &Error{Kind: KindTerminal, Decision: l.last, Attempts: l.attempts, Err: l.err}
 	}
@@ -154,6 +174,11 @@ func (l *loop) waitNext() *Error {
 		c.emit(Event{Kind: EventWaiting, Generation: l.gen + 1, Attempt: l.attempts + 1, Decision: l.last, Err: l.err, Refresh: true})
 		return nil
 	}
+	if l.moveOn { // the next endpoint at once; the wait comes after a round
+		l.moveOn = false
+		return nil
+	}
+	l.eps.round()
 	next := l.b.NextBackOff()
 	delay := c.opts.Policy.Delay(l.last, next)
 	outage := c.now().Sub(l.since)

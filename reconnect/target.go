@@ -26,8 +26,13 @@ type Attempt struct {
 	// credential was rejected or has expired, so return a fresh one.
 	Refresh bool
 	// Rotation is set when the attempt would replace a live connection
-	// (Rotate or Options.MaxAge).
+	// (Rotate, Options.MaxAge, Options.FailbackAfter).
 	Rotation bool
+	// Endpoint is the index of the endpoint it dials: 0 for the URL given
+	// to Dial, then Options.Endpoints (in their shuffled order with
+	// ShuffleEndpoints). URL is that endpoint's URL.
+	Endpoint int
+	URL      string
 }
 
 // Target is what one attempt dials. The zero Target dials the URL given to
@@ -49,7 +54,7 @@ const LabelTarget = "target"
 // apply returns the URL and dial options one attempt uses; the secrets of
 // what Target returned join those the Conn scrubs from errors.
 func (c *Conn) apply(ctx context.Context, a Attempt) (string, *websocket.DialOptions, error) {
-	url, opts := c.url, cloneDialOptions(c.opts.DialOptions)
+	url, opts := a.URL, cloneDialOptions(c.opts.DialOptions)
 	f := c.opts.Target
 	if f == nil {
 		return url, opts, nil

@@ -29,6 +29,9 @@ func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, p []byte) e
 	}
 	for {
 		if lk := c.writable.Load(); lk != nil {
+			if err := c.pace(ctx); err != nil {
+				return fmt.Errorf("failed to write: %w", err)
+			}
 			err := lk.write(ctx, typ, p)
 			if err == nil {
 				return nil
@@ -110,6 +113,9 @@ func (c *Conn) flush(lk *link) {
 			return
 		}
 		c.mu.Unlock()
+		if c.pace(c.ctx) != nil {
+			return // closing; the message stays queued
+		}
 		if err := lk.write(context.Background(), q.Type, q.Data); err != nil {
 			lk.kill(&writeError{err}) // the message stays queued
 			return
