@@ -45,7 +45,12 @@ func TestConcurrentControls(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			url, _ := wstest.Serve(t, echoServer)
+			url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+				if ws, err := websocket.Accept(w, r, nil); err == nil {
+					defer ws.CloseNow()
+					wstest.Echo(r.Context(), ws)
+				}
+			})
 			c, _, err := wstest.Dial(t, url, &reconnect.Options{PingInterval: -1}, true)
 			if err != nil {
 				t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
+	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
@@ -177,8 +178,7 @@ func TestHostileHugeCloseReason(t *testing.T) {
 		w.Write(wstest.Frame(wstest.OpClose, wstest.ClosePayload(1001, string(make([]byte, 64<<10)))))
 		return w.Flush()
 	})
-	o := matrixOptions(nil)
-	o.Policy.MaxAttempts = 1
+	o := &reconnect.Options{PingInterval: -1, Policy: policy.Policy{MaxAttempts: 1}}
 	re := endsWith(t, url, o)
 	if re.Decision.Label != "close_1006" || !re.Decision.Retry() {
 		t.Fatalf("ended %v; want a retryable close_1006 (invalid close frame)", re)

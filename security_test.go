@@ -101,27 +101,27 @@ func TestNoSecretsRecorded(t *testing.T) {
 		session            bool // Dial succeeds; the Conn ends later
 	}{
 		{"refused", "ws", closedPort, false},
-		{"handshake_401", "ws", serve(refuse(401, "")), false},
-		{"handshake_503", "ws", serve(refuse(503, "1")), false},
+		{"handshake_401", "ws", serve(wstest.Refuse(401, "")), false},
+		{"handshake_503", "ws", serve(wstest.Refuse(503, "1")), false},
 		{"redirect_with_secrets", "ws", serve(func(_ int, w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://bob:loc-SECRETpass@elsewhere.example/ws?token=loc-SECRETquery#x-SECRET", http.StatusFound)
 		}), false},
 		{"tls_untrusted", "wss", strings.TrimPrefix(tlsSrv.URL, "https://"), false},
 		{"never_answers", "ws", serve(func(_ int, _ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }), false},
-		{"close_1008", "ws", serve(closeCode(1008, "bye")), true},
+		{"close_1008", "ws", serve(wstest.CloseWith(1008, "bye")), true},
 		{"drop_then_1001", "ws", serve(func(n int, w http.ResponseWriter, r *http.Request) {
 			if n == 1 {
-				acceptThenDrop(n, w, r)
+				wstest.AcceptThenDrop(n, w, r)
 				return
 			}
-			closeCode(1001, "")(n, w, r)
+			wstest.CloseWith(1001, "")(n, w, r)
 		}), true},
 	}
 	var recorded []string
 	for _, sc := range scenarios {
 		rec := &recordAll{next: otelwrap.New(otelwrap.WithTracerProvider(tp), otelwrap.WithMeterProvider(mp))}
-		o := matrixOptions(rec)
-		o.DialTimeout = 200 * time.Millisecond
+		o := &reconnect.Options{Observer: rec, PingInterval: -1, DialTimeout: 200 * time.Millisecond,
+			Policy: policy.Policy{Backoff: policy.Backoff{Initial: time.Millisecond, Max: 4 * time.Millisecond}, MaxAttempts: 3}}
 		o.DialOptions = &websocket.DialOptions{HTTPHeader: secretHeaders()}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		c, err := reconnect.Dial(ctx, secretURL(sc.scheme, sc.addr), o)
@@ -195,7 +195,7 @@ func chainText(prefix string, err error) []string {
 	return out
 }
 
-func echoHandler(w http.ResponseWriter, r *http.Request) { echoServer(0, w, r) }
+func echoHandler(w http.ResponseWriter, r *http.Request) { wstest.EchoServer(0, w, r) }
 
 func dumpSpans(ended []sdktrace.ReadOnlySpan) []string {
 	var out []string
@@ -282,7 +282,7 @@ func TestTLSVerificationIsOnAndTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Dial trusting the server = %v", err)
 	}
-	roundTrip(t, ctx, c, "trusted")
+	wstest.RoundTrip(t, ctx, c, "trusted")
 	c.Close(websocket.StatusNormalClosure, "")
 }
 
@@ -314,7 +314,7 @@ func TestAuthFailuresAreNotRetried(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			url, served := wstest.Serve(t, refuse(tt.status, "1"))
+			url, served := wstest.Serve(t, wstest.Refuse(tt.status, "1"))
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			_, err := reconnect.Dial(ctx, url, &reconnect.Options{Policy: tt.p})
@@ -345,7 +345,7 @@ func TestThrottledWithoutRetryAfterBacksOff(t *testing.T) {
 				mu.Lock()
 				at = append(at, time.Since(start))
 				mu.Unlock()
-				refuse(429, retryAfter)(0, w, r)
+				wstest.Refuse(429, retryAfter)(0, w, r)
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), window)
 			defer cancel()

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/wsreconnect/wsreconnect/internal/fakeclock"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
@@ -74,4 +76,16 @@ func MissPong(t testing.TB, clock *fakeclock.Clock, interval, timeout time.Durat
 		}
 	}
 	t.Fatal("no ping went out in 10 ticks")
+}
+
+// RoundTrip writes msg and fails the test unless the next message read is
+// its echo.
+func RoundTrip(t testing.TB, ctx context.Context, c *reconnect.Conn, msg string) {
+	t.Helper()
+	if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+		t.Fatalf("Write = %v", err)
+	}
+	if _, got, err := c.Read(ctx); err != nil || string(got) != msg {
+		t.Fatalf("Read = %q, %v; want the echo %q", got, err, msg)
+	}
 }

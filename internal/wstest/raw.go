@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"time"
 )
 
 // Accept completes a WebSocket handshake by hand and returns the hijacked
@@ -60,3 +62,34 @@ const (
 	OpClose  = 0x8
 	OpPing   = 0x9
 )
+
+// RawClose accepts by hand and sends a close frame with any payload, valid
+// or not, then waits for the client to hang up.
+func RawClose(payload []byte) func(int, http.ResponseWriter, *http.Request) {
+	return func(_ int, w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := Accept(w, r)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		brw.Write(Frame(OpClose, payload))
+		if brw.Flush() != nil {
+			return
+		}
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		io.Copy(io.Discard, conn)
+	}
+}
+
+// CloseWith is RawClose with a close code and reason.
+func CloseWith(code uint16, reason string) func(int, http.ResponseWriter, *http.Request) {
+	return RawClose(ClosePayload(code, reason))
+}
+
+// AcceptThenDrop completes the handshake and drops TCP at once, with no
+// close frame: the accept-then-close flap.
+func AcceptThenDrop(_ int, w http.ResponseWriter, r *http.Request) {
+	if conn, _, err := Accept(w, r); err == nil {
+		conn.Close()
+	}
+}

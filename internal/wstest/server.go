@@ -36,3 +36,23 @@ func Echo(ctx context.Context, ws *websocket.Conn) error {
 		}
 	}
 }
+
+// Refuse answers the upgrade with status and, if set, a Retry-After.
+func Refuse(status int, retryAfter string) func(int, http.ResponseWriter, *http.Request) {
+	return func(_ int, w http.ResponseWriter, _ *http.Request) {
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+// EchoServer accepts and echoes every message: a healthy server for Serve.
+func EchoServer(_ int, w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer ws.CloseNow()
+	Echo(r.Context(), ws)
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/coder/websocket"
 
-	"github.com/wsreconnect/wsreconnect/internal/toxy"
+	"github.com/wsreconnect/wsreconnect/internal/thirdparty/toxy"
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )

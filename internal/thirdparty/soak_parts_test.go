@@ -1,4 +1,4 @@
-package wsreconnect_test
+package thirdparty_test
 
 import (
 	"context"

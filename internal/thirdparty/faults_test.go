@@ -1,10 +1,9 @@
-package wsreconnect_test
+package thirdparty_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -16,7 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
-	"github.com/wsreconnect/wsreconnect/internal/toxy"
+	"github.com/wsreconnect/wsreconnect/internal/thirdparty/toxy"
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
@@ -102,48 +101,16 @@ type behaviour struct {
 	abortsMidFrame bool
 }
 
-// rawClose accepts by hand and sends a close frame with any payload, valid
-// or not, then waits for the client to hang up.
-func rawClose(payload []byte) func(int, http.ResponseWriter, *http.Request) {
-	return func(_ int, w http.ResponseWriter, r *http.Request) {
-		conn, brw, err := wstest.Accept(w, r)
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		brw.Write(wstest.Frame(wstest.OpClose, payload))
-		if brw.Flush() != nil {
-			return
-		}
-		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		io.Copy(io.Discard, conn)
-	}
-}
-
-func closeCode(code uint16, reason string) func(int, http.ResponseWriter, *http.Request) {
-	return rawClose(wstest.ClosePayload(code, reason))
-}
-
 // closes is the cell for a valid close code, labelled after the code.
 func closes(code uint16, reason string, end func(string, websocket.StatusCode) outcome) behaviour {
 	label := fmt.Sprintf("close_%d", code)
-	return behaviour{name: label, h: closeCode(code, reason), want: end(label, websocket.StatusCode(code))}
+	return behaviour{name: label, h: wstest.CloseWith(code, reason), want: end(label, websocket.StatusCode(code))}
 }
 
 // invalidClose is the cell for a code that must not be sent: the client
 // sees no valid close, a 1006.
 func invalidClose(name string, code uint16) behaviour {
-	return behaviour{name: name, h: closeCode(code, ""), want: retries("close_1006", 1006)}
-}
-
-// refuse answers the upgrade with status and, if set, a Retry-After.
-func refuse(status int, retryAfter string) func(int, http.ResponseWriter, *http.Request) {
-	return func(_ int, w http.ResponseWriter, _ *http.Request) {
-		if retryAfter != "" {
-			w.Header().Set("Retry-After", retryAfter)
-		}
-		http.Error(w, http.StatusText(status), status)
-	}
+	return behaviour{name: name, h: wstest.CloseWith(code, ""), want: retries("close_1006", 1006)}
 }
 
 // redirectTo answers the upgrade with a redirect to target: 302 for an
@@ -158,22 +125,7 @@ func redirectTo(target string) func(int, http.ResponseWriter, *http.Request) {
 	}
 }
 
-func echoServer(_ int, w http.ResponseWriter, r *http.Request) {
-	ws, err := websocket.Accept(w, r, nil)
-	if err != nil {
-		return
-	}
-	defer ws.CloseNow()
-	wstest.Echo(r.Context(), ws)
-}
 
-// acceptThenDrop completes the handshake and drops TCP at once, with no
-// close frame: the accept-then-close flap.
-func acceptThenDrop(_ int, w http.ResponseWriter, r *http.Request) {
-	if conn, _, err := wstest.Accept(w, r); err == nil {
-		conn.Close()
-	}
-}
 
 func shortDial(o *reconnect.Options) { o.DialTimeout = 150 * time.Millisecond }
 
@@ -181,7 +133,7 @@ func behaviours() []behaviour {
 	future := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
 	long := strings.Repeat("r", 123)
 	return []behaviour{
-		{name: "echo", h: echoServer, echo: true, want: outcome{kind: reconnect.KindClosed, category: policy.Terminal, label: "closed", attempts: 1}},
+		{name: "echo", h: wstest.EchoServer, echo: true, want: outcome{kind: reconnect.KindClosed, category: policy.Terminal, label: "closed", attempts: 1}},
 		closes(1000, "bye", stops),
 		closes(1001, "going away", retries),
 		closes(1002, "", stops),
@@ -193,19 +145,19 @@ func behaviours() []behaviour {
 		closes(1011, "oops", retries),
 		closes(1012, "restart", retries),
 		// 1013's floor is TryAgainLaterDelay, set small in the matrix policy.
-		{name: "close_1013", h: closeCode(1013, "busy"), want: retries("close_1013", 1013).floor(5 * time.Millisecond)},
+		{name: "close_1013", h: wstest.CloseWith(1013, "busy"), want: retries("close_1013", 1013).floor(5 * time.Millisecond)},
 		closes(1014, "", retries),
-		{name: "close_3000_app_default_stops", h: closeCode(3000, "app"), want: appClose(3000, reconnect.KindTerminal, 1)},
-		{name: "close_4999_app_default_stops", h: closeCode(4999, ""), want: appClose(4999, reconnect.KindTerminal, 1)},
-		{name: "close_4000_app_retry_rule", h: closeCode(4000, "kick"), want: appClose(4000, reconnect.KindGaveUp, matrixAttempts)},
-		{name: "close_empty_payload", h: rawClose(nil), want: retries("close_1005", 1005)},
-		{name: "close_reason_123_bytes", h: closeCode(1001, long), want: retries("close_1001", 1001)},
-		{name: "close_reason_non_utf8_retry", h: closeCode(1001, "\xff\xfe\xfd"), want: retries("close_1001", 1001)},
-		{name: "close_reason_non_utf8_stop", h: closeCode(1008, "\xc3\x28"), want: stops("close_1008", 1008)},
+		{name: "close_3000_app_default_stops", h: wstest.CloseWith(3000, "app"), want: appClose(3000, reconnect.KindTerminal, 1)},
+		{name: "close_4999_app_default_stops", h: wstest.CloseWith(4999, ""), want: appClose(4999, reconnect.KindTerminal, 1)},
+		{name: "close_4000_app_retry_rule", h: wstest.CloseWith(4000, "kick"), want: appClose(4000, reconnect.KindGaveUp, matrixAttempts)},
+		{name: "close_empty_payload", h: wstest.RawClose(nil), want: retries("close_1005", 1005)},
+		{name: "close_reason_123_bytes", h: wstest.CloseWith(1001, long), want: retries("close_1001", 1001)},
+		{name: "close_reason_non_utf8_retry", h: wstest.CloseWith(1001, "\xff\xfe\xfd"), want: retries("close_1001", 1001)},
+		{name: "close_reason_non_utf8_stop", h: wstest.CloseWith(1008, "\xc3\x28"), want: stops("close_1008", 1008)},
 		// Invalid on the wire: coder/websocket rejects the frame as a
 		// protocol error, so the connection ended without a valid close.
-		{name: "close_reason_124_bytes", h: closeCode(1001, long+"r"), want: retries("close_1006", 1006), abortsMidFrame: true},
-		{name: "close_payload_1_byte", h: rawClose([]byte{3}), want: retries("close_1006", 1006)},
+		{name: "close_reason_124_bytes", h: wstest.CloseWith(1001, long+"r"), want: retries("close_1006", 1006), abortsMidFrame: true},
+		{name: "close_payload_1_byte", h: wstest.RawClose([]byte{3}), want: retries("close_1006", 1006)},
 		invalidClose("close_invalid_5000", 5000),
 		invalidClose("close_invalid_999", 999),
 		invalidClose("close_invalid_1004", 1004),
@@ -213,22 +165,22 @@ func behaviours() []behaviour {
 		invalidClose("close_invalid_1006_on_wire", 1006),
 		invalidClose("close_invalid_1015_on_wire", 1015),
 		invalidClose("close_invalid_2999", 2999),
-		{name: "accept_then_drop", h: acceptThenDrop, want: retries("close_1006", 1006)},
-		{name: "handshake_401", h: refuse(401, ""), dialFails: true, want: refuses(401)},
-		{name: "handshake_401_retry_after", h: refuse(401, "1"), dialFails: true, want: refuses(401)},
-		{name: "handshake_403", h: refuse(403, ""), dialFails: true, want: refuses(403)},
-		{name: "handshake_404", h: refuse(404, ""), dialFails: true, want: refuses(404)},
+		{name: "accept_then_drop", h: wstest.AcceptThenDrop, want: retries("close_1006", 1006)},
+		{name: "handshake_401", h: wstest.Refuse(401, ""), dialFails: true, want: refuses(401)},
+		{name: "handshake_401_retry_after", h: wstest.Refuse(401, "1"), dialFails: true, want: refuses(401)},
+		{name: "handshake_403", h: wstest.Refuse(403, ""), dialFails: true, want: refuses(403)},
+		{name: "handshake_404", h: wstest.Refuse(404, ""), dialFails: true, want: refuses(404)},
 		// Redirects are reported, not followed: the policy stops on 3xx.
 		{name: "handshake_302_redirect", h: redirectTo("http://elsewhere.example/ws"), dialFails: true, want: refuses(302)},
 		{name: "handshake_307_redirect_same_host", h: redirectTo("/other"), dialFails: true, want: refuses(307)},
-		{name: "handshake_429_no_retry_after", h: refuse(429, ""), dialFails: true, want: throttles(429, 0)},
-		{name: "handshake_429_retry_after_seconds", h: refuse(429, "1"), dialFails: true, want: throttles(429, matrixMaxRetryAfter)},
-		{name: "handshake_429_retry_after_date", h: refuse(429, future), dialFails: true, want: throttles(429, matrixMaxRetryAfter)},
-		{name: "handshake_429_retry_after_garbage", h: refuse(429, "soon"), dialFails: true, want: throttles(429, 0)},
-		{name: "handshake_429_retry_after_negative", h: refuse(429, "-5"), dialFails: true, want: throttles(429, 0)},
-		{name: "handshake_503_retry_after_seconds", h: refuse(503, "2"), dialFails: true, want: throttles(503, matrixMaxRetryAfter)},
-		{name: "handshake_503_retry_after_garbage", h: refuse(503, "99999999999999999999"), dialFails: true, want: throttles(503, 0)},
-		{name: "handshake_503_retry_after_past_date", h: refuse(503, "Wed, 21 Oct 2015 07:28:00 GMT"), dialFails: true, want: throttles(503, 0)},
+		{name: "handshake_429_no_retry_after", h: wstest.Refuse(429, ""), dialFails: true, want: throttles(429, 0)},
+		{name: "handshake_429_retry_after_seconds", h: wstest.Refuse(429, "1"), dialFails: true, want: throttles(429, matrixMaxRetryAfter)},
+		{name: "handshake_429_retry_after_date", h: wstest.Refuse(429, future), dialFails: true, want: throttles(429, matrixMaxRetryAfter)},
+		{name: "handshake_429_retry_after_garbage", h: wstest.Refuse(429, "soon"), dialFails: true, want: throttles(429, 0)},
+		{name: "handshake_429_retry_after_negative", h: wstest.Refuse(429, "-5"), dialFails: true, want: throttles(429, 0)},
+		{name: "handshake_503_retry_after_seconds", h: wstest.Refuse(503, "2"), dialFails: true, want: throttles(503, matrixMaxRetryAfter)},
+		{name: "handshake_503_retry_after_garbage", h: wstest.Refuse(503, "99999999999999999999"), dialFails: true, want: throttles(503, 0)},
+		{name: "handshake_503_retry_after_past_date", h: wstest.Refuse(503, "Wed, 21 Oct 2015 07:28:00 GMT"), dialFails: true, want: throttles(503, 0)},
 		{name: "handshake_never_answers", dialFails: true, tune: shortDial, want: retries("timeout", 0),
 			h: func(_ int, _ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }},
 	}
@@ -332,7 +284,7 @@ func TestFaultMatrix(t *testing.T) {
 			cells++
 			t.Run(d.fault.name, func(t *testing.T) {
 				t.Parallel()
-				runCell(t, d.fault, behaviour{h: echoServer, want: d.want, dialFails: d.dialFails, tune: d.tune})
+				runCell(t, d.fault, behaviour{h: wstest.EchoServer, want: d.want, dialFails: d.dialFails, tune: d.tune})
 			})
 		}
 	})
@@ -398,7 +350,7 @@ func runCell(t *testing.T, f fault, b behaviour) {
 	}
 	defer c.CloseNow()
 	if b.echo || len(f.after) > 0 {
-		roundTrip(t, ctx, c, "through "+f.name)
+		wstest.RoundTrip(t, ctx, c, "through "+f.name)
 	}
 	if len(f.after) > 0 {
 		addToxics(t, p, "after", f.after)
@@ -448,15 +400,6 @@ func addToxics(t *testing.T, p *toxy.Proxy, stage string, toxics []toxic) {
 	}
 }
 
-func roundTrip(t *testing.T, ctx context.Context, c *reconnect.Conn, msg string) {
-	t.Helper()
-	if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
-		t.Fatalf("Write = %v", err)
-	}
-	if _, got, err := c.Read(ctx); err != nil || string(got) != msg {
-		t.Fatalf("Read = %q, %v; want the echo %q", got, err, msg)
-	}
-}
 
 // checkEnd checks the final error against the cell's outcome, and that
 // the events agree with it.
@@ -505,7 +448,7 @@ func checkEnd(t *testing.T, err error, want outcome, rec *wstest.Recorder) {
 func TestWriteFailureThenReconnect(t *testing.T) {
 	url, _ := wstest.Serve(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		if n > 1 {
-			echoServer(n, w, r)
+			wstest.EchoServer(n, w, r)
 			return
 		}
 		conn, brw, err := wstest.Accept(w, r)
@@ -539,7 +482,7 @@ func TestWriteFailureThenReconnect(t *testing.T) {
 	}
 	rec.Next(t, reconnect.EventConnected)
 	rec.Next(t, reconnect.EventConnected)
-	roundTrip(t, ctx, c, "after the reconnect")
+	wstest.RoundTrip(t, ctx, c, "after the reconnect")
 }
 
 // TestDialReturnsTheConnOnceUp: a server that accepts and closes at once
@@ -547,7 +490,7 @@ func TestWriteFailureThenReconnect(t *testing.T) {
 // choosing at random between the Conn and its final error; once the first
 // connection was up, Dial must return the Conn, whose Read reports the end.
 func TestDialReturnsTheConnOnceUp(t *testing.T) {
-	url, _ := wstest.Serve(t, closeCode(4999, ""))
+	url, _ := wstest.Serve(t, wstest.CloseWith(4999, ""))
 	for i := range 100 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		c, err := reconnect.Dial(ctx, url, &reconnect.Options{PingInterval: -1})

@@ -8,7 +8,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/wsreconnect/wsreconnect/internal/toxy"
+	"github.com/wsreconnect/wsreconnect/internal/thirdparty/toxy"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -1,4 +1,4 @@
-package wsreconnect_test
+package thirdparty_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/wsreconnect/wsreconnect/internal/fakeclock"
-	"github.com/wsreconnect/wsreconnect/internal/toxy"
+	"github.com/wsreconnect/wsreconnect/internal/thirdparty/toxy"
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )

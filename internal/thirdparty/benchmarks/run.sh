@@ -2,18 +2,18 @@
 # Reproduces the numbers in BENCHMARKS.md, then prints benchstat with raw
 # and wrapped side by side.
 #
-#   ./internal/benchmarks/run.sh [rounds]     # default 8 rounds; results in $OUT (default /tmp/wsbench)
+#   ./internal/thirdparty/benchmarks/run.sh [rounds]     # default 8 rounds; results in $OUT (default /tmp/wsbench)
 #
 # Each round runs every benchmark once per implementation, each in a fresh
 # process, raw and wrapped back to back, and alternates which one goes
 # first (ABBA), so neither a change in machine load nor an order effect
 # favours one side.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 rounds=${1:-8}
 out=${OUT:-/tmp/wsbench}
 mkdir -p "$out"
-go test -c -o "$out/bench.test" ./internal/benchmarks/
+go test -c -o "$out/bench.test" ./internal/thirdparty/benchmarks/
 : >"$out/bench.txt"
 
 # bench PATTERN BENCHTIME IMPL... runs PATTERN/IMPL for each IMPL in turn.

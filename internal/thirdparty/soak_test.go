@@ -1,4 +1,4 @@
-package wsreconnect_test
+package thirdparty_test
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
-	"github.com/wsreconnect/wsreconnect/internal/toxy"
+	"github.com/wsreconnect/wsreconnect/internal/thirdparty/toxy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
