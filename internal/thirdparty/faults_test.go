@@ -125,8 +125,6 @@ func redirectTo(target string) func(int, http.ResponseWriter, *http.Request) {
 	}
 }
 
-
-
 func shortDial(o *reconnect.Options) { o.DialTimeout = 150 * time.Millisecond }
 
 func behaviours() []behaviour {
@@ -399,7 +397,6 @@ func addToxics(t *testing.T, p *toxy.Proxy, stage string, toxics []toxic) {
 		}
 	}
 }
-
 
 // checkEnd checks the final error against the cell's outcome, and that
 // the events agree with it.
