@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -378,20 +379,13 @@ func TestInvalidOptionsGetAnError(t *testing.T) {
 		o     reconnect.Options
 		field string
 	}{
-		{"negative dial timeout", reconnect.Options{DialTimeout: -1}, "DialTimeout"},
-		{"negative min uptime", reconnect.Options{MinUptime: -time.Hour}, "MinUptime"},
-		{"negative ping timeout", reconnect.Options{PingTimeout: -1}, "PingTimeout"},
-		{"negative buffer messages", reconnect.Options{BufferMessages: -1}, "BufferMessages"},
-		{"negative buffer bytes", reconnect.Options{BufferBytes: -5}, "BufferBytes"},
 		{"send mode out of range", reconnect.Options{SendMode: -1}, "SendMode"},
-		{"negative backoff initial", reconnect.Options{Policy: policy.Policy{Backoff: policy.Backoff{Initial: -1}}}, "Backoff.Initial"},
-		{"negative backoff max", reconnect.Options{Policy: policy.Policy{Backoff: policy.Backoff{Max: -1}}}, "Backoff.Max"},
 		{"initial above max", reconnect.Options{Policy: policy.Policy{Backoff: policy.Backoff{Initial: time.Hour, Max: time.Second}}}, "Backoff.Initial"},
-		{"negative max attempts", reconnect.Options{Policy: policy.Policy{MaxAttempts: -1}}, "MaxAttempts"},
-		{"negative max outage", reconnect.Options{Policy: policy.Policy{MaxOutage: -1}}, "MaxOutage"},
-		{"negative max retry-after", reconnect.Options{Policy: policy.Policy{MaxRetryAfter: -1}}, "MaxRetryAfter"},
+		{"multiplier below 1", reconnect.Options{Policy: policy.Policy{Backoff: policy.Backoff{Multiplier: 0.5}}}, "Backoff.Multiplier"},
+		{"NaN jitter", reconnect.Options{Policy: policy.Policy{FloorJitter: math.NaN()}}, "FloorJitter"},
+		{"a bad endpoint", reconnect.Options{Endpoints: []string{"ftp://backup/"}}, "scheme"},
 		{"app code out of range", reconnect.Options{Policy: policy.Policy{App: policy.AppRules{Codes: map[websocket.StatusCode]policy.Outcome{1000: policy.Retry}}}}, "App.Codes"},
-		{"backoff factory returns nil", reconnect.Options{Policy: policy.Policy{NewBackOff: func() backoff.BackOff { return nil }}}, "NewBackOff"},
+		{"backoff factory returns nil", reconnect.Options{Policy: policy.Policy{NewBackoff: func() backoff.BackOff { return nil }}}, "NewBackoff"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

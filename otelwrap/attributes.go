@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
@@ -73,7 +74,7 @@ func targetAttrs(target string) []attribute.KeyValue {
 	if err != nil {
 		return nil
 	}
-	full := policy.RedactURL(u)
+	full := wsproto.RedactURL(u)
 	if full == "" {
 		return nil
 	}

@@ -31,10 +31,22 @@ var _ backoff.BackOff = (*Exponential)(nil)
 // math/rand/v2.Float64.
 func NewExponential(cfg Backoff, rand func() float64) *Exponential {
 	cfg = cfg.withDefaults()
+	initial, maxI, mult := cfg.Initial, cfg.Max, cfg.Multiplier
+	// No cap, or a cap near the longest Duration: backoff/v4 would
+	// overflow the interval into a negative one past math.MaxInt64/2.
+	if maxI < 0 || maxI > math.MaxInt64/2 {
+		maxI = math.MaxInt64 / 2
+	}
+	if initial < 0 { // no first wait; the curve starts at the default
+		initial = min(DefaultInitial, maxI)
+	}
+	if mult < 0 { // no growth
+		mult = 1
+	}
 	curve := backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(cfg.Initial),
-		backoff.WithMultiplier(cfg.Multiplier),
-		backoff.WithMaxInterval(cfg.Max),
+		backoff.WithInitialInterval(initial),
+		backoff.WithMultiplier(mult),
+		backoff.WithMaxInterval(maxI),
 		backoff.WithRandomizationFactor(0),
 		// v4 gives up after 15 minutes by default; a connection must not.
 		backoff.WithMaxElapsedTime(0),
@@ -47,7 +59,7 @@ func (e *Exponential) NextBackOff() time.Duration {
 	r := e.draw()
 	if !e.primed {
 		e.primed = true
-		return time.Duration(r * float64(e.cfg.Initial))
+		return time.Duration(r * float64(max(e.cfg.Initial, 0)))
 	}
 	interval := e.curve.NextBackOff()
 	j := max(e.cfg.Jitter, 0)

@@ -103,11 +103,11 @@ func TestExponentialJitterAfterCap(t *testing.T) {
 func TestPolicyBackOffFactory(t *testing.T) {
 	t.Parallel()
 	calls := 0
-	p := policy.Policy{NewBackOff: func() backoff.BackOff { calls++; return &backoff.ZeroBackOff{} }}
-	if _, ok := p.BackOff().(*backoff.ZeroBackOff); !ok || calls != 1 {
-		t.Fatalf("BackOff did not use NewBackOff (calls %d)", calls)
+	p := policy.Policy{NewBackoff: func() backoff.BackOff { calls++; return &backoff.ZeroBackOff{} }}
+	if _, ok := p.FreshBackoff().(*backoff.ZeroBackOff); !ok || calls != 1 {
+		t.Fatalf("BackOff did not use NewBackoff (calls %d)", calls)
 	}
-	b1, b2 := policy.Policy{}.BackOff(), policy.Policy{}.BackOff()
+	b1, b2 := policy.Policy{}.FreshBackoff(), policy.Policy{}.FreshBackoff()
 	if b1 == b2 {
 		t.Fatal("BackOff returned the same instance twice; each connection needs its own")
 	}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 )
 
 // DefaultClassifier is the built-in classification, documented in the
@@ -133,20 +134,5 @@ func redactLocation(resp *http.Response) string {
 	if err != nil {
 		return ""
 	}
-	return RedactURL(u)
-}
-
-// RedactURL returns u without userinfo, query or fragment, safe for logs,
-// events and spans; u is not changed. It returns "" when the result would
-// read back as something else: a path that starts with "//" and has no
-// host ("//@//x" once the userinfo is gone) would parse as a host or a
-// userinfo.
-func RedactURL(u *url.URL) string {
-	c := *u
-	c.User, c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = nil, "", false, "", ""
-	s := c.String()
-	if v, err := url.Parse(s); err != nil || v.User != nil || v.Host != c.Host || v.Path != c.Path {
-		return ""
-	}
-	return s
+	return wsproto.RedactURL(u)
 }

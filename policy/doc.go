@@ -13,7 +13,7 @@
 //
 // A Policy is plain data: the zero value works and behaves as Default(), every
 // field states its default, and hooks (Classifier, AppRules.Func,
-// NewBackOff) are nil-able funcs whose defaults are exported to wrap.
+// NewBackoff) are nil-able funcs whose defaults are exported to wrap.
 //
 // # Close codes
 //
@@ -101,8 +101,8 @@
 //
 // # Waiting
 //
-// Policy.BackOff returns a fresh backoff.BackOff per connection
-// (Exponential unless NewBackOff is set): initial 500 ms, multiplier 1.5,
+// Policy.FreshBackoff returns a fresh backoff.BackOff per connection
+// (Exponential unless NewBackoff is set): initial 500 ms, multiplier 1.5,
 // cap 30 s, ±50% jitter applied after the cap, no elapsed-time limit, and
 // the first wait after a Reset drawn from [0, 500 ms) so that a fleet that
 // dropped together does not return together. Policy.Delay combines the

@@ -5,19 +5,21 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/url"
 	"syscall"
 
 	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 )
 
 // ErrUnsupportedScheme reports a URL whose scheme is not ws, wss, http or
-// https. coder/websocket reports this case as untyped text, so callers that
-// check URLs (reconnect.Dial does) wrap this error for Classify to stop on.
-var ErrUnsupportedScheme = errors.New("policy: unsupported URL scheme")
+// https. coder/websocket reports this case as untyped text, so
+// reconnect.Dial checks URLs first and wraps this error for Classify to
+// stop on.
+var ErrUnsupportedScheme = wsproto.ErrUnsupportedScheme
 
 // classifyNetwork classifies an error that carries no close code and no
 // handshake response: a failed dial, or a connection that ended without a
@@ -86,21 +88,4 @@ func isTLSFailure(err error) bool {
 	return errors.As(err, &verify) || errors.As(err, &unknown) ||
 		errors.As(err, &hostname) || errors.As(err, &invalid) ||
 		errors.As(err, &record) || errors.As(err, &alert)
-}
-
-// CheckURL reports a URL that websocket.Dial cannot use: one that does not
-// parse (a *url.Error) or whose scheme is not ws, wss, http or https (wraps
-// ErrUnsupportedScheme). Classify stops on both. coder/websocket reports a
-// bad scheme as untyped text, which Classify would take for an abnormal
-// closure; check URLs with CheckURL before dialing.
-func CheckURL(rawURL string) error {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return fmt.Errorf("failed to parse url: %w", err)
-	}
-	switch u.Scheme {
-	case "ws", "wss", "http", "https":
-		return nil
-	}
-	return fmt.Errorf("failed to dial %q URL: %w", u.Scheme, ErrUnsupportedScheme)
 }

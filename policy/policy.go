@@ -12,7 +12,9 @@ import (
 // Policy decides what happens after a connection ends or an attempt fails.
 //
 // Policy is plain data. The zero value is ready to use and equals Default();
-// every field documents its default. A Policy is read-only once in use and
+// every field documents its default. One rule holds for every number: zero
+// means the default, and a negative value means none (no wait, no limit,
+// no cap, off), as each field says. A Policy is read-only once in use and
 // safe to share between connections; the backoff it makes is not, so each
 // connection asks BackOff for its own.
 type Policy struct {
@@ -42,7 +44,7 @@ type Policy struct {
 	RefusedSpread time.Duration
 
 	// MaxRetryAfter caps the delay a server may ask for with Retry-After.
-	// Defaults to 5 min.
+	// Defaults to 5 min; negative means no cap.
 	MaxRetryAfter time.Duration
 
 	// FloorJitter is the fraction of a server-imposed minimum delay
@@ -51,14 +53,14 @@ type Policy struct {
 	// means none.
 	FloorJitter float64
 
-	// Backoff shapes the default backoff curve. Ignored when NewBackOff is set.
+	// Backoff shapes the default backoff curve. Ignored when NewBackoff is set.
 	Backoff Backoff
 
-	// NewBackOff returns a fresh backoff for one connection. It is called
+	// NewBackoff returns a fresh backoff for one connection. It is called
 	// once per connection; the result is used by that connection's
 	// supervisor only. Defaults to NewExponential(p.Backoff, p.Rand).
 	// A backoff that returns backoff.Stop makes the connection give up.
-	NewBackOff func() backoff.BackOff
+	NewBackoff func() backoff.BackOff
 
 	// MaxAttempts is how many attempts one outage may make before the
 	// connection gives up: with 3, it gives up when the third attempt
@@ -68,12 +70,13 @@ type Policy struct {
 	// Options.MinUptime, or at ResetBackoff. Every dial attempt in it
 	// counts, those that connected and dropped sooner too, so a server
 	// that accepts and closes at once is given up on like one that
-	// refuses (flap protection). Defaults to 0: unlimited.
+	// refuses (flap protection). Defaults to 0: unlimited; negative is
+	// unlimited too.
 	MaxAttempts int
 
 	// MaxOutage is how long one outage may last before the connection gives
 	// up; it gives up as soon as the next wait would end past it.
-	// Defaults to 0: unlimited.
+	// Defaults to 0: unlimited; negative is unlimited too.
 	MaxOutage time.Duration
 
 	// Classifier replaces the built-in classification. Defaults to
@@ -96,14 +99,16 @@ type Policy struct {
 type Backoff struct {
 	// Initial is the first interval of the curve. The first wait after a
 	// connection drops is drawn from [0, Initial) (full jitter), so a fleet
-	// that dropped together does not return together. Defaults to 500 ms.
+	// that dropped together does not return together. Defaults to 500 ms;
+	// negative means no first wait (the curve then starts at 500 ms, or
+	// Max if that is less).
 	Initial time.Duration
 	// Multiplier grows the interval after each failed attempt.
-	// Defaults to 1.5.
+	// Defaults to 1.5; negative means no growth (1).
 	Multiplier float64
 	// Max caps the interval before jitter is applied, so delays at the cap
 	// are spread over [Max*(1-Jitter), Max*(1+Jitter)) instead of all
-	// landing on Max. Defaults to 30 s.
+	// landing on Max. Defaults to 30 s; negative means no cap.
 	Max time.Duration
 	// Jitter is the randomization factor applied to every interval after
 	// the first. Defaults to 0.5; negative means none.
@@ -182,11 +187,11 @@ func (p Policy) Classify(err error, resp *http.Response) Decision {
 	return DefaultClassifier(p, err, resp)
 }
 
-// BackOff returns a fresh backoff for one connection: p.NewBackOff() when
+// FreshBackoff returns a fresh backoff for one connection: p.NewBackoff() when
 // set, else NewExponential(p.Backoff, p.Rand).
-func (p Policy) BackOff() backoff.BackOff {
-	if p.NewBackOff != nil {
-		return p.NewBackOff()
+func (p Policy) FreshBackoff() backoff.BackOff {
+	if p.NewBackoff != nil {
+		return p.NewBackoff()
 	}
 	p = p.withDefaults()
 	return NewExponential(p.Backoff, p.Rand)

@@ -52,13 +52,14 @@ func TestValidate(t *testing.T) {
 	}{
 		{"zero value", policy.Policy{}, ""},
 		{"floors off", policy.Policy{TryAgainLaterDelay: -1, RestartSpread: -1, RefusedSpread: -1, FloorJitter: -1, Backoff: policy.Backoff{Jitter: -1}}, ""},
-		{"negative MaxRetryAfter", policy.Policy{MaxRetryAfter: -1}, "MaxRetryAfter"},
+		{"negative MaxRetryAfter: no cap", policy.Policy{MaxRetryAfter: -1}, ""},
 		{"NaN FloorJitter", policy.Policy{FloorJitter: math.NaN()}, "FloorJitter"},
 		{"FloorJitter above 1", policy.Policy{FloorJitter: 1.5}, "FloorJitter"},
-		{"negative MaxAttempts", policy.Policy{MaxAttempts: -1}, "MaxAttempts"},
-		{"negative MaxOutage", policy.Policy{MaxOutage: -time.Second}, "MaxOutage"},
-		{"negative Initial", policy.Policy{Backoff: policy.Backoff{Initial: -1}}, "Backoff.Initial"},
-		{"negative Max", policy.Policy{Backoff: policy.Backoff{Max: -1}}, "Backoff.Max"},
+		{"negative MaxAttempts: no limit", policy.Policy{MaxAttempts: -1}, ""},
+		{"negative MaxOutage: no limit", policy.Policy{MaxOutage: -time.Second}, ""},
+		{"negative Initial: no first wait", policy.Policy{Backoff: policy.Backoff{Initial: -1}}, ""},
+		{"negative Max: no cap", policy.Policy{Backoff: policy.Backoff{Max: -1}}, ""},
+		{"negative Multiplier: no growth", policy.Policy{Backoff: policy.Backoff{Multiplier: -1}}, ""},
 		{"Initial above Max", policy.Policy{Backoff: policy.Backoff{Initial: time.Minute}}, "Backoff.Initial"},
 		{"Multiplier below 1", policy.Policy{Backoff: policy.Backoff{Multiplier: 0.5}}, "Backoff.Multiplier"},
 		{"Multiplier NaN", policy.Policy{Backoff: policy.Backoff{Multiplier: math.NaN()}}, "Backoff.Multiplier"},
@@ -136,7 +137,7 @@ func TestWaitsAfterDrop(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := policy.Policy{RefusedSpread: tt.spread, Rand: constRand(0.5)}
-			b := p.BackOff()
+			b := p.FreshBackoff()
 			var got []time.Duration
 			for _, err := range tt.errs {
 				got = append(got, p.Delay(p.Classify(err, nil), b.NextBackOff()))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/policy"
 )
@@ -128,11 +129,11 @@ func TestClassifyRealDialFailures(t *testing.T) {
 	})
 	t.Run("unsupported scheme", func(t *testing.T) {
 		t.Parallel()
-		err := policy.CheckURL("ftp://example.com/ws")
+		err := wsproto.CheckURL("ftp://example.com/ws")
 		if got := (policy.Policy{}).Classify(err, nil); got.Label != "dial_scheme" || got.Retry() {
 			t.Fatalf("got %+v, want stop dial_scheme", got)
 		}
-		if err := policy.CheckURL("wss://example.com/ws"); err != nil {
+		if err := wsproto.CheckURL("wss://example.com/ws"); err != nil {
 			t.Fatalf("CheckURL(wss) = %v, want nil", err)
 		}
 	})

@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/wsreconnect/wsreconnect/policy"
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 )
 
 func TestRedactURL(t *testing.T) {
@@ -23,7 +23,7 @@ func TestRedactURL(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := u.String()
-			if got := policy.RedactURL(u); got != tt.want {
+			if got := wsproto.RedactURL(u); got != tt.want {
 				t.Fatalf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 			if u.String() != before {

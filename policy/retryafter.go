@@ -60,5 +60,8 @@ func (p Policy) retryAfter(resp *http.Response) time.Duration {
 	if !ok {
 		return 0
 	}
+	if p.MaxRetryAfter < 0 { // no cap
+		return d
+	}
 	return min(d, p.MaxRetryAfter)
 }

@@ -8,28 +8,19 @@ import (
 )
 
 // Validate reports the first field that holds a value the policy cannot
-// use, such as a negative interval or a range outside 3000-4999.
+// use, such as a jitter above 1 or a range outside 3000-4999. A negative
+// number is never one: it means none (see Policy).
 func (p Policy) Validate() error {
 	b := p.Backoff
 	switch {
-	case p.MaxRetryAfter < 0:
-		return fieldError("MaxRetryAfter", p.MaxRetryAfter, "must not be negative")
 	case math.IsNaN(p.FloorJitter) || p.FloorJitter > 1:
 		return fieldError("FloorJitter", p.FloorJitter, "must be at most 1")
-	case p.MaxAttempts < 0:
-		return fieldError("MaxAttempts", p.MaxAttempts, "must not be negative")
-	case p.MaxOutage < 0:
-		return fieldError("MaxOutage", p.MaxOutage, "must not be negative")
-	case b.Initial < 0:
-		return fieldError("Backoff.Initial", b.Initial, "must not be negative")
-	case b.Max < 0:
-		return fieldError("Backoff.Max", b.Max, "must not be negative")
-	case b.Multiplier != 0 && !(b.Multiplier >= 1 && b.Multiplier <= 1e6):
+	case math.IsNaN(b.Multiplier) || b.Multiplier > 0 && !(b.Multiplier >= 1 && b.Multiplier <= 1e6):
 		return fieldError("Backoff.Multiplier", b.Multiplier, "must be between 1 and 1e6")
 	case math.IsNaN(b.Jitter) || b.Jitter > 1:
 		return fieldError("Backoff.Jitter", b.Jitter, "must be at most 1")
 	}
-	if d := b.withDefaults(); d.Initial > d.Max {
+	if d := b.withDefaults(); d.Initial > 0 && d.Max > 0 && d.Initial > d.Max {
 		return fieldError("Backoff.Initial", d.Initial, fmt.Sprintf("must not exceed Backoff.Max (%v)", d.Max))
 	}
 	return p.App.validate()

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/wsreconnect/wsreconnect/policy"
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 )
 
 // Conn is a WebSocket connection that reconnects. It is safe for
@@ -18,6 +18,8 @@ type Conn struct {
 	opts    Options
 	scrub   func(error) error
 	secrets *secretBook // learned from Options.Target, for scrub
+
+	customDialer bool // Options.Dialer was set: its errors are its own
 
 	// ctx ends when the Conn must stop; its cause says why (errClosed,
 	// a *PanicError, or the Dial ctx's error during the first connect).
@@ -62,23 +64,26 @@ type Conn struct {
 // with an *Error. ctx bounds this first connect only, as it does for
 // websocket.Dial; give it a deadline, or set Policy.MaxAttempts, unless
 // Dial should wait for the server indefinitely. Dial returns when ctx ends
-// even if a hook is still running.
+// even if a hook is still running. When Dial returns an error, every
+// goroutine of the Conn has returned, except one still inside a hook,
+// which returns when the hook does and calls nothing after it.
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o, err := opts.cloneWithDefaults()
 	if err != nil {
-		return nil, err
+		return nil, &Error{Kind: KindInvalid, Err: err}
 	}
 	for _, u := range append([]string{url}, o.Endpoints...) {
-		if err := policy.CheckURL(u); err != nil {
+		if err := wsproto.CheckURL(u); err != nil {
 			err = scrubber(u, nil)(err)
-			return nil, &Error{Kind: KindTerminal, Decision: o.Policy.Classify(err, nil), Err: err}
+			return nil, &Error{Kind: KindInvalid, Decision: o.Policy.Classify(err, nil), Err: err}
 		}
 	}
-	b := o.Policy.BackOff() // one per connection; a nil one would panic in run
+	b := o.Policy.FreshBackoff() // one per connection; a nil one would panic in run
 	if b == nil {
-		return nil, errors.New("reconnect: invalid Policy: NewBackOff returned nil")
+		return nil, &Error{Kind: KindInvalid, Err: errors.New("Policy.NewBackoff returned nil")}
 	}
 	c := newConn(url, o)
+	c.customDialer = opts != nil && opts.Dialer != nil
 	ready := make(chan struct{})
 	c.gate.spawn(func() { c.run(ready, b) })
 	select {

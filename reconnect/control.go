@@ -2,14 +2,11 @@ package reconnect
 
 import (
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
-)
 
-// maxReason is the longest close reason that fits a control frame.
-const maxReason = 123
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
+)
 
 // Close ends the Conn with a close handshake on the current connection, if
 // there is one, and returns once every goroutine of the Conn has returned
@@ -25,10 +22,10 @@ const maxReason = 123
 // returns nil. Closing a Conn that was closed or has ended by itself
 // returns an error that wraps net.ErrClosed.
 func (c *Conn) Close(code websocket.StatusCode, reason string) error {
-	if !SendableCode(code) {
+	if !wsproto.SendableCode(code) {
 		return fmt.Errorf("reconnect: invalid close code %d: send 1000-1003, 1007-1014 or 3000-4999", int(code))
 	}
-	reason = TrimReason(reason)
+	reason = wsproto.TrimReason(reason)
 	return c.close(func(ws *websocket.Conn) error { return ws.Close(code, reason) })
 }
 
@@ -123,28 +120,4 @@ func (c *Conn) wakeLocked() {
 	case c.wake <- struct{}{}:
 	default:
 	}
-}
-
-// SendableCode reports whether code may be sent in a close frame: 1000-1003,
-// 1007-1014 and 3000-4999. 1004-1006 and 1015 are reserved for reporting.
-func SendableCode(code websocket.StatusCode) bool {
-	switch {
-	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
-		return true
-	}
-	return code >= 3000 && code <= 4999
-}
-
-// TrimReason makes reason valid UTF-8 and cuts it to the 123 bytes a close
-// frame can carry, without splitting a rune.
-func TrimReason(reason string) string {
-	reason = strings.ToValidUTF8(reason, "\uFFFD")
-	if len(reason) <= maxReason {
-		return reason
-	}
-	cut := maxReason
-	for cut > 0 && !utf8.RuneStart(reason[cut]) {
-		cut--
-	}
-	return reason[:cut]
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
@@ -39,7 +40,7 @@ func TestSendableCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := reconnect.SendableCode(tt.code); got != tt.want {
+			if got := wsproto.SendableCode(tt.code); got != tt.want {
 				t.Fatalf("SendableCode(%d) = %v, want %v", tt.code, got, tt.want)
 			}
 		})
@@ -59,7 +60,7 @@ func TestTrimReason(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := reconnect.TrimReason(tt.in)
+			got := wsproto.TrimReason(tt.in)
 			if got != tt.want || len(got) > 123 || !utf8.ValidString(got) {
 				t.Fatalf("TrimReason(%q) = %q, want %q", tt.in, got, tt.want)
 			}

@@ -20,8 +20,10 @@ var (
 func (c *Conn) dialOnce(a Attempt) (*websocket.Conn, *http.Response, error) {
 	ctx, cancel := context.WithCancelCause(c.ctx)
 	defer cancel(nil)
-	t := c.opts.Clock.AfterFunc(c.opts.DialTimeout, func() { cancel(errAttemptTimeout) })
-	defer t.Stop()
+	if c.opts.DialTimeout > 0 {
+		t := c.opts.Clock.AfterFunc(c.opts.DialTimeout, func() { cancel(errAttemptTimeout) })
+		defer t.Stop()
+	}
 	ws, resp, err := c.dial(ctx, a)
 	if err == nil {
 		if err = c.connect(ctx, ws); err == nil {
@@ -106,6 +108,8 @@ func (d *dialCall) run(ctx context.Context, c *Conn, a Attempt) {
 		ws, resp, err = nil, nil, &hookError{LabelDialer, "Dialer returned a connection and an error", err}
 	case err == nil && ws == nil:
 		err = &hookError{LabelDialer, "failed to dial", errNoConn}
+	case err != nil && c.customDialer:
+		err = &hookError{LabelDialer, "failed to dial", err}
 	}
 	d.mu.Lock()
 	abandoned := d.abandoned

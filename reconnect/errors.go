@@ -21,15 +21,17 @@ var (
 	ErrTerminal = errors.New("reconnect: terminal")
 	// ErrGaveUp matches an *Error of KindGaveUp.
 	ErrGaveUp = errors.New("reconnect: gave up")
+	// ErrInvalid matches an *Error of KindInvalid.
+	ErrInvalid = errors.New("reconnect: invalid")
 )
 
-// Kind says why a Conn ended.
+// Kind says why a Conn ended. The zero Kind is none of them.
 type Kind int
 
 const (
 	// KindTerminal: the policy classified an end or a failed attempt as Stop
 	// (a 1008 close, a 401 handshake, a bad certificate...).
-	KindTerminal Kind = iota
+	KindTerminal Kind = iota + 1
 	// KindGaveUp: a give-up limit was reached during an outage.
 	KindGaveUp
 	// KindClosed: Close or CloseNow was called. Err is net.ErrClosed.
@@ -37,13 +39,16 @@ const (
 	// KindCanceled: the context given to Dial ended before the first
 	// connection was up. Err is the context's error.
 	KindCanceled
+	// KindInvalid: Dial was given a URL or Options it cannot use; nothing
+	// was dialled. Err says which and why.
+	KindInvalid
 )
 
-var kindNames = [...]string{"terminal", "gave up", "closed", "canceled"}
+var kindNames = [...]string{"", "terminal", "gave up", "closed", "canceled", "invalid"}
 
-// String returns "terminal", "gave up", "closed" or "canceled".
+// String returns "terminal", "gave up", "closed", "canceled" or "invalid".
 func (k Kind) String() string {
-	if k >= 0 && int(k) < len(kindNames) {
+	if k > 0 && int(k) < len(kindNames) {
 		return kindNames[k]
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
@@ -89,6 +94,7 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) Is(target error) bool {
 	return target == ErrTerminal && e.Kind == KindTerminal ||
 		target == ErrGaveUp && e.Kind == KindGaveUp ||
+		target == ErrInvalid && e.Kind == KindInvalid ||
 		target == net.ErrClosed && e.Kind == KindClosed
 }
 

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/wsreconnect/wsreconnect/internal/fakeclock"
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
@@ -29,7 +32,7 @@ func FuzzTrimReason(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, reason string) {
-		got := reconnect.TrimReason(reason)
+		got := wsproto.TrimReason(reason)
 		if !utf8.ValidString(got) || len(got) > 123 {
 			t.Fatalf("TrimReason(%q) = %q: invalid UTF-8 or %d bytes", reason, got, len(got))
 		}
@@ -44,7 +47,7 @@ func FuzzTrimReason(f *testing.F) {
 				t.Fatalf("TrimReason(%q) = %q cut early", reason, got)
 			}
 		}
-		if again := reconnect.TrimReason(got); again != got {
+		if again := wsproto.TrimReason(got); again != got {
 			t.Fatalf("TrimReason not idempotent: %q then %q", got, again)
 		}
 	})
@@ -87,7 +90,7 @@ func FuzzClose(f *testing.F) {
 		}
 		sc := websocket.StatusCode(code)
 		err = c.Close(sc, reason)
-		if !reconnect.SendableCode(sc) {
+		if !wsproto.SendableCode(sc) {
 			if err == nil {
 				t.Fatalf("Close(%d) = nil, want an error for an unsendable code", code)
 			}
@@ -100,7 +103,7 @@ func FuzzClose(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Close(%d, %q) = %v", code, reason, err)
 		}
-		want := websocket.CloseError{Code: sc, Reason: reconnect.TrimReason(reason)}
+		want := websocket.CloseError{Code: sc, Reason: wsproto.TrimReason(reason)}
 		if ce := <-got; ce != want {
 			t.Fatalf("server got %+v, want %+v", ce, want)
 		}
@@ -124,7 +127,7 @@ func FuzzOptions(f *testing.F) {
 		clock := fakeclock.New(time.Unix(1_700_000_000, 0))
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		dials := 0
+		var dials atomic.Int32 // an abandoned Dialer call may overlap the next
 		o := &reconnect.Options{
 			DialTimeout: time.Duration(dialTimeout), MinUptime: time.Duration(minUptime),
 			PingInterval: time.Duration(pingInterval), PingTimeout: time.Duration(pingTimeout),
@@ -138,16 +141,21 @@ func FuzzOptions(f *testing.F) {
 			},
 			Clock: clock,
 			Dialer: func(context.Context, string, *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
-				if dials++; dials == 6 {
+				if dials.Add(1) == 6 {
 					cancel()
 				}
 				return nil, nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 			},
 		}
+		// Dial may return while the Observer still runs (it returns once
+		// every goroutine has exited or is inside a hook).
+		var mu sync.Mutex
 		var waits []time.Duration
 		o.Observer = reconnect.ObserverFunc(func(e reconnect.Event) {
 			if e.Kind == reconnect.EventWaiting {
+				mu.Lock()
 				waits = append(waits, e.Delay)
+				mu.Unlock()
 				clock.Advance(e.Delay)
 			}
 		})
@@ -158,14 +166,19 @@ func FuzzOptions(f *testing.F) {
 		}
 		var re *reconnect.Error
 		if !errors.As(err, &re) {
-			if err == nil || !strings.HasPrefix(err.Error(), "reconnect: invalid") {
-				t.Fatalf("Dial = %v; want a *reconnect.Error or a clear invalid-option error", err)
+			t.Fatalf("Dial = %v; want a *reconnect.Error", err)
+		}
+		if re.Kind == reconnect.KindInvalid {
+			if !strings.HasPrefix(err.Error(), "reconnect: invalid: ") {
+				t.Fatalf("Dial = %v; want a clear invalid-option error", err)
 			}
 			return
 		}
 		if re.Kind != reconnect.KindCanceled && re.Kind != reconnect.KindGaveUp {
 			t.Fatalf("Dial = %v, kind %v; want canceled or gave up", err, re.Kind)
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		checkWaits(t, o.Policy, waits)
 	})
 }
@@ -177,11 +190,14 @@ func checkWaits(t *testing.T, p policy.Policy, waits []time.Duration) {
 	t.Helper()
 	b := p.Backoff
 	initial, maxI, jitter := b.Initial, b.Max, b.Jitter
-	if initial == 0 {
+	if initial <= 0 { // negative: no first wait, the curve starts at the default
 		initial = policy.DefaultInitial
 	}
 	if maxI == 0 {
 		maxI = policy.DefaultMax
+	}
+	if maxI < 0 || maxI > math.MaxInt64/2 { // the curve's cap is at most half the longest Duration
+		maxI = math.MaxInt64 / 2
 	}
 	if jitter == 0 {
 		jitter = policy.DefaultJitter
@@ -193,6 +209,9 @@ func checkWaits(t *testing.T, p policy.Policy, waits []time.Duration) {
 	}
 	spread = max(spread, 0)
 	lo := time.Duration(float64(min(initial, maxI)) * (1 - jitter))
+	if b.Initial < 0 && b.Multiplier < 0 { // no growth from a curve that may start below
+		lo = 0
+	}
 	hi := time.Duration(math.MaxInt64)
 	if f := float64(maxI)*(1+jitter) + float64(spread); f < float64(math.MaxInt64)/2 {
 		hi = time.Duration(f)

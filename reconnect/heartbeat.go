@@ -95,11 +95,13 @@ func (h *heartbeat) tick() {
 func (h *heartbeat) ping(lk *link) (time.Duration, bool) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	t := h.clock.AfterFunc(h.timeout, func() { cancel(errPingTimeout) })
+	if h.timeout > 0 {
+		t := h.clock.AfterFunc(h.timeout, func() { cancel(errPingTimeout) })
+		defer t.Stop()
+	}
 	seen, pauses, handled := h.seen.Load(), h.pauses.Load(), h.onMessage.Load()
 	start := h.clock.Now()
 	err := lk.ws.Ping(ctx)
-	t.Stop()
 	switch {
 	case err == nil:
 		return h.clock.Now().Sub(start), true

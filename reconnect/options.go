@@ -3,6 +3,7 @@ package reconnect
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"time"
@@ -14,8 +15,9 @@ import (
 
 // Options configure a Conn. A nil *Options is valid and means the defaults;
 // Dial copies the Options, so the caller may reuse or change them after.
-// Zero fields take their defaults; where a negative value means "off", the
-// field says so.
+// One rule holds for every number: zero means the default, and a negative
+// value means none (no timeout, no limit, no wait, off), as each field
+// says.
 type Options struct {
 	// DialOptions are passed to every dial attempt, cloned each time
 	// (HTTPHeader and Subprotocols included), so a Dialer may change its
@@ -56,7 +58,7 @@ type Options struct {
 	// other than the preferred one back to it once it has been there that
 	// long, with a rotation (no gap), one attempt at a time: a failed one
 	// keeps the connection and tries again after FailbackAfter. Defaults
-	// to 0: off.
+	// to 0: off; negative is off too.
 	FailbackAfter time.Duration
 
 	// DialBudget, when set, is waited for before every attempt: share one
@@ -95,7 +97,8 @@ type Options struct {
 	Policy policy.Policy
 
 	// DialTimeout bounds one attempt: the handshake and OnConnect.
-	// Defaults to 10 s.
+	// Defaults to 10 s; negative means no bound but Close and the ctx
+	// given to Dial.
 	DialTimeout time.Duration
 
 	// OnConnect runs on every new connection, after the handshake and
@@ -122,7 +125,8 @@ type Options struct {
 	// MinUptime is how long a connection must stay up before the backoff,
 	// the attempt count and the outage clock start over. A server that
 	// accepts and then closes at once climbs the backoff curve instead of
-	// being hammered at the first delay. Defaults to 5 s.
+	// being hammered at the first delay. Defaults to 5 s; negative means
+	// every connection counts as healthy.
 	MinUptime time.Duration
 
 	// PingInterval is the time between pings that check the peer is
@@ -135,14 +139,16 @@ type Options struct {
 	// PingTimeout is how long to wait for the pong. A missed pong ends the
 	// connection as a 1006 abnormal closure, and it reconnects, unless
 	// messages arrived meanwhile (any inbound message counts as life) or
-	// the application held the reader up. Defaults to 10 s.
+	// the application held the reader up. Defaults to 10 s; negative means
+	// no timeout: only a failed read or write ends a silent connection.
 	PingTimeout time.Duration
 
 	// MaxAge, when positive, rotates a connection (Rotate: make before
 	// break, no gap) once it has been up for MaxAge, less a random part of
 	// MaxAgeJitter of it, so that a fleet does not rotate in step and the
 	// hour does not drift to the same time every day: for servers that cap
-	// a connection's age (24 h) or rotate tokens. Defaults to 0: off.
+	// a connection's age (24 h) or rotate tokens. Defaults to 0: off;
+	// negative is off too.
 	MaxAge time.Duration
 	// MaxAgeJitter is the fraction of MaxAge taken off at random, at most
 	// 1. Defaults to 0.1; negative means none.
@@ -187,7 +193,7 @@ type Options struct {
 	// pongs, the server's pings, its close and a dead peer go unseen until
 	// Read makes room, and the server is backpressured. A message larger
 	// than ReceiveBytes still goes into an empty buffer. Defaults to 1024
-	// messages and 4 MiB.
+	// messages and 4 MiB; negative means no bound.
 	ReceiveMessages int
 	ReceiveBytes    int
 
@@ -196,7 +202,7 @@ type Options struct {
 	SendMode SendMode
 
 	// BufferMessages and BufferBytes bound the send buffer in SendBuffer
-	// mode. Defaults to 1024 messages and 1 MiB.
+	// mode. Defaults to 1024 messages and 1 MiB; negative means no bound.
 	BufferMessages int
 	BufferBytes    int
 
@@ -269,39 +275,26 @@ func (o *Options) cloneWithDefaults() (Options, error) {
 	c.PingInterval = orDefault(c.PingInterval, DefaultPingInterval)
 	c.PingTimeout = orDefault(c.PingTimeout, DefaultPingTimeout)
 	c.ReadLimit = orDefault(c.ReadLimit, DefaultReadLimit)
-	c.ReceiveMessages = orDefault(c.ReceiveMessages, DefaultReceiveMessages)
-	c.ReceiveBytes = orDefault(c.ReceiveBytes, DefaultReceiveBytes)
-	c.BufferMessages = orDefault(c.BufferMessages, DefaultBufferMessages)
+	c.ReceiveMessages = orNone(orDefault(c.ReceiveMessages, DefaultReceiveMessages))
+	c.ReceiveBytes = orNone(orDefault(c.ReceiveBytes, DefaultReceiveBytes))
+	c.BufferMessages = orNone(orDefault(c.BufferMessages, DefaultBufferMessages))
+	c.BufferBytes = orNone(orDefault(c.BufferBytes, DefaultBufferBytes))
+	c.MinUptime = max(c.MinUptime, 0)
 	if c.MaxAgeJitter == 0 {
 		c.MaxAgeJitter = DefaultMaxAgeJitter
 	}
-	c.BufferBytes = orDefault(c.BufferBytes, DefaultBufferBytes)
 	return c, nil
 }
 
 func (o *Options) validate() error {
 	switch {
-	case o.DialTimeout < 0:
-		return optionError("DialTimeout", o.DialTimeout)
-	case o.MinUptime < 0:
-		return optionError("MinUptime", o.MinUptime)
-	case o.PingTimeout < 0:
-		return optionError("PingTimeout", o.PingTimeout)
-	case o.ReceiveMessages < 0:
-		return optionError("ReceiveMessages", o.ReceiveMessages)
-	case o.ReceiveBytes < 0:
-		return optionError("ReceiveBytes", o.ReceiveBytes)
-	case o.BufferMessages < 0:
-		return optionError("BufferMessages", o.BufferMessages)
-	case o.BufferBytes < 0:
-		return optionError("BufferBytes", o.BufferBytes)
 	case o.MaxAgeJitter > 1 || o.MaxAgeJitter != o.MaxAgeJitter:
 		return optionError("MaxAgeJitter", o.MaxAgeJitter)
 	case o.SendMode < SendBuffer || o.SendMode > SendBlock:
 		return optionError("SendMode", int(o.SendMode))
 	}
 	if err := o.Policy.Validate(); err != nil {
-		return fmt.Errorf("reconnect: invalid Policy: %w", err)
+		return err
 	}
 	return nil
 }
@@ -313,7 +306,15 @@ var noRedirects = guardClient(&http.Client{
 })
 
 func optionError(field string, v any) error {
-	return fmt.Errorf("reconnect: invalid option %s: %v", field, v)
+	return fmt.Errorf("option %s: %v is out of range", field, v)
+}
+
+// orNone makes a negative bound no bound.
+func orNone(v int) int {
+	if v < 0 {
+		return math.MaxInt
+	}
+	return v
 }
 
 func orDefault[T int | int64 | time.Duration](v, def T) T {

@@ -23,30 +23,66 @@ func TestInvalidOptionsAreRefused(t *testing.T) {
 		opts  reconnect.Options
 		field string
 	}{
-		{"negative dial timeout", reconnect.Options{DialTimeout: -time.Second}, "DialTimeout"},
-		{"negative min uptime", reconnect.Options{MinUptime: -1}, "MinUptime"},
-		{"negative ping timeout", reconnect.Options{PingTimeout: -1}, "PingTimeout"},
-		{"negative buffer messages", reconnect.Options{BufferMessages: -1}, "BufferMessages"},
-		{"negative buffer bytes", reconnect.Options{BufferBytes: -1}, "BufferBytes"},
 		{"unknown send mode", reconnect.Options{SendMode: 7}, "SendMode"},
+		{"jitter above 1", reconnect.Options{MaxAgeJitter: 1.5}, "MaxAgeJitter"},
 		{"invalid policy", reconnect.Options{Policy: policy.Policy{Backoff: policy.Backoff{Multiplier: 0.5}}}, "Multiplier"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := reconnect.Dial(context.Background(), "ws://127.0.0.1:1/", &tt.opts)
-			if c != nil || err == nil || !strings.Contains(err.Error(), tt.field) {
-				t.Fatalf("Dial = %v, %v; want an error naming %s", c, err, tt.field)
+			var re *reconnect.Error
+			if c != nil || !errors.As(err, &re) || re.Kind != reconnect.KindInvalid || !errors.Is(err, reconnect.ErrInvalid) || !strings.Contains(err.Error(), tt.field) {
+				t.Fatalf("Dial = %v, %v; want an invalid *Error naming %s", c, err, tt.field)
 			}
 		})
 	}
 }
 
-func TestBadURLIsTerminal(t *testing.T) {
+func TestBadURLIsInvalid(t *testing.T) {
 	for _, url := range []string{"ftp://example.com/", "://nope", "http://[::1"} {
 		c, err := reconnect.Dial(context.Background(), url, nil)
-		if c != nil || !errors.Is(err, reconnect.ErrTerminal) {
-			t.Fatalf("Dial(%q) = %v, %v; want terminal", url, c, err)
+		if c != nil || !errors.Is(err, reconnect.ErrInvalid) {
+			t.Fatalf("Dial(%q) = %v, %v; want invalid", url, c, err)
 		}
+	}
+	_, err := reconnect.Dial(context.Background(), "ws://example.com/", &reconnect.Options{Endpoints: []string{"ftp://backup/"}})
+	if !errors.Is(err, reconnect.ErrInvalid) {
+		t.Fatalf("Dial with a bad endpoint = %v; want invalid", err)
+	}
+}
+
+// TestNegativeMeansNone: one rule for every number: zero is the default,
+// negative is none.
+func TestNegativeMeansNone(t *testing.T) {
+	url, served := wstest.Serve(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		if n < 8 {
+			ws.Close(websocket.StatusGoingAway, "")
+			return
+		}
+		ws.Close(websocket.StatusPolicyViolation, "enough")
+	})
+	o := &reconnect.Options{DialTimeout: -1, MinUptime: -1, PingTimeout: -1, PingInterval: -1,
+		ReceiveMessages: -1, ReceiveBytes: -1, BufferMessages: -1, BufferBytes: -1, MaxAge: -1, StaleAfter: -1,
+		Policy: policy.Policy{MaxAttempts: 6, MaxRetryAfter: -1, MaxOutage: -1, Backoff: policy.Backoff{Initial: -1, Max: -1, Multiplier: -1}}}
+	c, rec, err := wstest.Dial(t, url, o, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+	// MinUptime none: every connection is healthy, so the attempt count
+	// starts over and MaxAttempts is never reached; Initial none: no
+	// first wait.
+	for _, e := range rec.Events() {
+		if e.Kind == reconnect.EventWaiting && (e.Attempt != 1 || e.Delay != 0) {
+			t.Fatalf("wait %v before attempt %d", e.Delay, e.Attempt)
+		}
+	}
+	if websocket.CloseStatus(c.Err()) != websocket.StatusPolicyViolation || served.Load() != 8 {
+		t.Fatalf("ended after %d connections with %v; want the 8th's 1008, past MaxAttempts 6", served.Load(), c.Err())
 	}
 }
 

@@ -72,8 +72,10 @@ func (c *Conn) Ping(ctx context.Context) (time.Duration, error) {
 		// of a ping ends while the ping is being written.
 		pctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		t := c.opts.Clock.AfterFunc(c.opts.PingTimeout, cancel)
-		defer t.Stop()
+		if c.opts.PingTimeout > 0 {
+			t := c.opts.Clock.AfterFunc(c.opts.PingTimeout, cancel)
+			defer t.Stop()
+		}
 		start := c.now()
 		err := lk.ws.Ping(pctx)
 		done <- result{c.now().Sub(start), err}

@@ -10,14 +10,14 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/wsreconnect/wsreconnect/policy"
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 )
 
 // redactURL returns raw without userinfo, query or fragment: safe for
 // logs, events and spans.
 func redactURL(raw string) string {
 	if u, err := url.Parse(raw); err == nil {
-		if s := policy.RedactURL(u); s != "" {
+		if s := wsproto.RedactURL(u); s != "" {
 			return s
 		}
 	}

@@ -3,9 +3,12 @@ package reconnect
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -197,7 +200,7 @@ func (c *Conn) rotate(r *rotation) {
 // meet reads the new connection's first message and waits, up to
 // DialTimeout, until the old connection has delivered its key.
 func (c *Conn) meet(r *rotation, nl *link) bool {
-	t := c.opts.Clock.NewTimer(c.opts.DialTimeout)
+	t := c.opts.Clock.NewTimer(c.alignBound())
 	defer t.Stop()
 	first := make(chan *Message, 1)
 	c.gate.spawn(func() { // nobody reads nl yet; this read may outlast the wait
@@ -242,7 +245,7 @@ func (c *Conn) meet(r *rotation, nl *link) bool {
 // drain waits for the old connection to deliver what it has and end,
 // cutting it if its close takes longer than DialTimeout.
 func (c *Conn) drain(old *link) {
-	t := c.opts.Clock.NewTimer(c.opts.DialTimeout)
+	t := c.opts.Clock.NewTimer(c.alignBound())
 	defer t.Stop()
 	select {
 	case <-old.drained:
@@ -290,7 +293,7 @@ func (c *Conn) cur0() uint64 {
 // rotationDial dials the new connection, retrying with a backoff of its
 // own; nil with a nil error means the old connection or the Conn ended.
 func (c *Conn) rotationDial(r *rotation) (*link, error) {
-	b := c.opts.Policy.BackOff()
+	b := c.opts.Policy.FreshBackoff()
 	var last policy.Decision
 	refresh, refreshed := false, false
 	for n := 1; ; n++ {
@@ -421,9 +424,27 @@ func (c *Conn) armFailback(lk *link) {
 func (c *Conn) classifyAttempt(err error, resp *http.Response) policy.Decision {
 	d := c.classify(err, resp)
 	var h *hookError
-	var ce websocket.CloseError
-	if errors.As(err, &h) && d.Label == "close_1006" && !errors.As(err, &ce) {
-		d.Label = h.label
+	if errors.As(err, &h) && d.Label == "close_1006" && !dropped(err) {
+		// Not a drop: the hook's own failure, with no close code.
+		d.Label, d.Code = h.label, 0
 	}
 	return d
+}
+
+// alignBound bounds the waits of a switch: DialTimeout, or its default
+// when it is off.
+func (c *Conn) alignBound() time.Duration {
+	if c.opts.DialTimeout > 0 {
+		return c.opts.DialTimeout
+	}
+	return DefaultDialTimeout
+}
+
+// dropped reports an error that is a connection ending under an attempt:
+// a close frame, an EOF, a reset, a closed socket.
+func dropped(err error) bool {
+	var ce websocket.CloseError
+	return errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, errCut)
 }

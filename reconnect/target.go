@@ -8,6 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 	"github.com/wsreconnect/wsreconnect/policy"
 )
 
@@ -70,7 +71,7 @@ func (c *Conn) apply(ctx context.Context, a Attempt) (string, *websocket.DialOpt
 		return "", nil, &hookError{LabelTarget, "failed to run Target", err}
 	}
 	if t.URL != "" {
-		if err := policy.CheckURL(t.URL); err != nil {
+		if err := wsproto.CheckURL(t.URL); err != nil {
 			return "", nil, fmt.Errorf("reconnect: Target returned a bad URL: %w", err)
 		}
 		url = t.URL

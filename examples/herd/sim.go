@@ -48,7 +48,7 @@ func simulate(n int, st strategy, sc scenario, capacity int, downtime, horizon t
 	boffs := make([]backoff.BackOff, n)
 	q := make(schedule, n)
 	for i := range boffs {
-		boffs[i] = p.BackOff()
+		boffs[i] = p.FreshBackoff()
 		q[i] = attempt{at: p.Delay(dDrop, boffs[i].NextBackOff()), client: int32(i)}
 	}
 	heap.Init(&q)
@@ -92,7 +92,7 @@ func loneBlip(p policy.Policy, samples int) (mean, median time.Duration) {
 	w := make([]time.Duration, samples)
 	var sum time.Duration
 	for i := range w {
-		w[i] = p.Delay(d, p.BackOff().NextBackOff())
+		w[i] = p.Delay(d, p.FreshBackoff().NextBackOff())
 		sum += w[i]
 	}
 	slices.Sort(w)

@@ -33,7 +33,7 @@ var strategies = []strategy{
 			RestartSpread: -1,
 			RefusedSpread: -1,
 			FloorJitter:   -1,
-			NewBackOff:    func() backoff.BackOff { return backoff.NewConstantBackOff(fixedDelay) },
+			NewBackoff:    func() backoff.BackOff { return backoff.NewConstantBackOff(fixedDelay) },
 		},
 	},
 	{
@@ -43,7 +43,7 @@ var strategies = []strategy{
 			RestartSpread: -1,
 			RefusedSpread: -1,
 			FloorJitter:   -1,
-			NewBackOff:    func() backoff.BackOff { return backoff.NewExponentialBackOff() },
+			NewBackoff:    func() backoff.BackOff { return backoff.NewExponentialBackOff() },
 		},
 	},
 	{

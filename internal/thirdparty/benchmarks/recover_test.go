@@ -55,7 +55,7 @@ func BenchmarkRecover(b *testing.B) {
 		ctx := context.Background()
 		c, err := reconnect.Dial(ctx, url, &reconnect.Options{Policy: policy.Policy{
 			RestartSpread: -1,
-			NewBackOff:    func() backoff.BackOff { return &backoff.ZeroBackOff{} },
+			NewBackoff:    func() backoff.BackOff { return &backoff.ZeroBackOff{} },
 		}})
 		if err != nil {
 			b.Fatal(err)

@@ -1,0 +1,4 @@
+// Package wsproto holds small facts of the WebSocket protocol and its URLs
+// that the other packages share: which close codes may be sent, how long a
+// close reason may be, and URLs without their secrets.
+package wsproto
