@@ -10,6 +10,12 @@
 //	go run ./examples/chat                      # the showcase
 //	go run ./examples/chat -serve :8080         # the chat server alone
 //	go run ./examples/chat -url ws://localhost:8080/chat -name ann
+//	go run ./examples/chat -url wss://example.com/connection/websocket -preset centrifugo
+//
+// A -url client follows the library's defaults for application close codes
+// (3000-4999: every one stops) unless -preset, -retry-codes or -stop-codes
+// say otherwise; the showcase uses the chat's own (4001 stops, the rest of
+// 4000-4499 retries).
 //
 // Exit status: 0 after a clean close, 1 when a connection ended as
 // terminal or gave up (or the showcase saw something unexpected), 2 on bad
@@ -27,8 +33,6 @@ import (
 	"os/signal"
 	"strings"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/wsreconnect/wsreconnect/policy"
 )
@@ -95,6 +99,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.pingTimeout, "ping-timeout", time.Second, "how long to wait for a pong")
 	fs.IntVar(&cfg.buffer, "buffer", 64, "messages buffered while disconnected")
 	fs.BoolVar(&cfg.policy.RetryNormalClosure, "retry-1000", false, "treat a 1000 close as retryable (proxies that close 1000 on restart)")
+	preset := fs.String("preset", "none", "client: start from the application close code rules of `PRESET`: none (every code 3000-4999 stops), centrifugo or graphql-ws")
+	var retryCodes, stopCodes codeList
+	fs.Var(&retryCodes, "retry-codes", "client: application close `CODES` that reconnect, on top of -preset, e.g. 4000-4499,3001 (repeatable)")
+	fs.Var(&stopCodes, "stop-codes", "client: application close `CODES` that end the client, on top of -preset; they win over -retry-codes (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -104,9 +112,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.Usage()
 		return cfg, err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
 	case fs.NArg() > 0:
 		return bad("unexpected argument %q", fs.Arg(0))
+	case cfg.url == "" && (set["preset"] || set["retry-codes"] || set["stop-codes"]):
+		return bad("-preset, -retry-codes and -stop-codes are for a -url client; the showcase uses the chat's own codes")
+	case presets[*preset] == nil:
+		return bad("-preset must be none, centrifugo or graphql-ws, not %q", *preset)
 	case cfg.serve != "" && cfg.url != "":
 		return bad("-serve and -url are different modes: pick one")
 	case *logFormat != "text" && *logFormat != "json":
@@ -120,6 +134,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	cfg.logJSON = *logFormat == "json"
 	cfg.policy = demoPolicy(cfg.policy, *initial, *maxBackoff)
+	cfg.policy.App = chatRules()
+	if cfg.url != "" {
+		cfg.policy.App = clientRules(presets[*preset](), retryCodes, stopCodes)
+	}
 	cfg.sendEvery = 400 * time.Millisecond
 	cfg.restartDown = time.Second
 	cfg.overloadFor = 2500 * time.Millisecond
@@ -129,16 +147,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 // demoPolicy is the default policy with waits short enough for a 20-second
-// run, and the chat's own application code: 4001 (kicked) is terminal, the
-// rest of 4000-4499 retries.
+// run. Application codes are set apart: the showcase uses the chat's own
+// (chatRules), a -url client the library's default or what its flags say
+// (clientRules).
 func demoPolicy(p policy.Policy, initial, maxBackoff time.Duration) policy.Policy {
 	p.Backoff = policy.Backoff{Initial: initial, Max: maxBackoff, Multiplier: 1.5, Jitter: 0.5}
 	p.RestartSpread = 1500 * time.Millisecond
 	p.TryAgainLaterDelay = time.Second
-	p.App = policy.AppRules{
-		Codes:  map[websocket.StatusCode]policy.Outcome{kickCode: policy.Stop},
-		Ranges: []policy.CodeRange{{From: 4000, To: 4499, Outcome: policy.Retry}},
-	}
 	d := policy.Default()
 	p.MaxRetryAfter, p.FloorJitter = d.MaxRetryAfter, d.FloorJitter
 	return p

@@ -56,6 +56,7 @@ func runClient(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr 
 			fmt.Fprintf(stderr, format, a...)
 		}
 	}
+	say("chat: application close codes: %s\n", describeRules(cfg.policy.App))
 	conn, err := reconnect.Dial(ctx, cfg.url, opts)
 	if err != nil {
 		say("chat: %v\n", err)
