@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -55,6 +56,7 @@ type rotation struct {
 
 	mu      sync.Mutex
 	keys    map[string]struct{} // keys the old connection delivered since start
+	order   []string            // the same keys, in delivery order, until met
 	want    string              // the new connection's first key
 	met     chan struct{}       // closed when the old connection delivered want
 	metOnce sync.Once
@@ -75,11 +77,27 @@ func (r *rotation) record(m Message) {
 	r.mu.Lock()
 	if len(r.keys) < maxOverlapKeys {
 		r.keys[k] = struct{}{}
+		if r.order != nil {
+			r.order = append(r.order, k)
+		}
 	}
 	if r.met != nil && k == r.want {
-		r.metOnce.Do(func() { close(r.met) })
+		r.metOnce.Do(func() { r.forgetBefore(k); close(r.met) })
 	}
 	r.mu.Unlock()
+}
+
+// forgetBefore drops the keys delivered before k, the new connection's
+// first: its stream starts at k, so it will never repeat them, and
+// waiting for them would keep the rotation checking for nothing.
+func (r *rotation) forgetBefore(k string) {
+	if i := slices.Index(r.order, k); i > 0 {
+		r.keys = make(map[string]struct{}, len(r.order)-i)
+		for _, o := range r.order[i:] {
+			r.keys[o] = struct{}{}
+		}
+	}
+	r.order = nil
 }
 
 // duplicate reports whether a message of the new connection was delivered
@@ -158,6 +176,7 @@ func (c *Conn) rotate(r *rotation) {
 	old := r.old
 	if r.key != nil {
 		r.keys = map[string]struct{}{}
+		r.order = []string{}
 		old.rot.Store(r)
 	}
 	c.emit(Event{Kind: EventRotating, Generation: r.gen})
@@ -228,8 +247,8 @@ func (c *Conn) meet(r *rotation, nl *link) bool {
 	}
 	r.mu.Lock()
 	r.want, r.met = k, make(chan struct{})
-	if _, seen := r.keys[k]; seen {
-		close(r.met) // the old connection was ahead
+	if _, seen := r.keys[k]; seen { // the old connection was ahead
+		r.metOnce.Do(func() { r.forgetBefore(k); close(r.met) })
 	}
 	r.mu.Unlock()
 	select {

@@ -12,6 +12,10 @@ import (
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
+// Guard is the real-time bound of the helpers' waits: long enough that
+// only a hang trips it.
+const Guard = 20 * time.Second
+
 // Epoch is where test clocks start.
 var Epoch = time.Unix(1_700_000_000, 0)
 

@@ -61,7 +61,7 @@ func (r *Recorder) Count(kind reconnect.EventKind) int {
 // trips on a hang.
 func (r *Recorder) Next(t testing.TB, kinds ...reconnect.EventKind) reconnect.Event {
 	t.Helper()
-	guard := time.NewTimer(20 * time.Second)
+	guard := time.NewTimer(Guard)
 	defer guard.Stop()
 	for {
 		select {
