@@ -42,12 +42,14 @@
 // A Conn ends when the policy stops (KindTerminal: a 1008 close, a 401
 // handshake, an untrusted certificate), a give-up limit is reached
 // (KindGaveUp), the application calls Close or CloseNow (KindClosed), or
-// the ctx given to Dial ends during the first connect (KindCanceled). The
+// the ctx given to Dial ends during the first connect (KindCanceled). A
+// URL or Options that Dial cannot use fail at once with KindInvalid,
+// before any dial, and say which field is wrong. The
 // final *Error unwraps to the cause, so errors.Is(err, context.Canceled),
 // errors.As(err, &websocket.CloseError{}) and websocket.CloseStatus(err)
-// work on it; errors.Is(err, ErrTerminal), ErrGaveUp and net.ErrClosed
-// tell the kinds apart. Error texts never hold URL userinfo or query
-// values.
+// work on it; errors.Is(err, ErrTerminal), ErrGaveUp, ErrInvalid and
+// net.ErrClosed tell the kinds apart. Error texts never hold URL userinfo
+// or query values.
 //
 // Every message given to Write ends in one of four classes: delivered;
 // refused with an error (ErrNotConnected, ErrBufferFull, a ctx that ended,
@@ -135,8 +137,10 @@
 //     that key; then it retires the old one and drops the new one's
 //     messages whose keys the old one delivered. If the server sends the
 //     same updates, in the same order, on both connections, no update is
-//     lost and none is delivered twice. EventRotated.Dropped counts the
-//     overlap's duplicates.
+//     lost and none is delivered twice. EventRotated comes once the new
+//     connection has repeated what the old one delivered from that key on
+//     (what came before it, the new stream never repeats), and its
+//     Dropped counts the overlap's duplicates.
 //   - Without a key, or if the streams do not meet within DialTimeout, the
 //     old connection delivers until its close handshake ends, then the new
 //     one's messages follow: duplicates are likely, and a message that
