@@ -82,6 +82,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	if b == nil {
 		return nil, &Error{Kind: KindInvalid, Err: errors.New("Policy.NewBackoff returned nil")}
 	}
+	if err := ctx.Err(); err != nil { // no dial that would race the ctx
+		return nil, &Error{Kind: KindCanceled, Decision: canceledDecision, Err: err}
+	}
 	c := newConn(url, o)
 	c.customDialer = opts != nil && opts.Dialer != nil
 	ready := make(chan struct{})
