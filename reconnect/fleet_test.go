@@ -3,8 +3,8 @@ package reconnect_test
 import (
 	"context"
 	"net/http"
-	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,18 +15,71 @@ import (
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
-// TestSharedDialBudget: 200 Conns share a budget of 50 dials a second
-// against one server. The server never sees more handshakes in a second
-// than the budget allows, every Conn connects, and every message arrives.
-func TestSharedDialBudget(t *testing.T) {
-	const conns, perSecond, burst = 200, 50, 1
-	var mu sync.Mutex
-	var arrivals []time.Time
-	got := make(chan string, conns)
+// tokenBudget is a Limiter that lets one Wait through per token the test
+// gives, and counts the Waits blocked in it.
+type tokenBudget struct {
+	ch      chan struct{}
+	mu      sync.Mutex
+	waiting int
+	changed chan struct{} // closed and replaced when waiting changes
+}
+
+func newTokenBudget() *tokenBudget { return &tokenBudget{ch: make(chan struct{}), changed: make(chan struct{})} }
+
+func (l *tokenBudget) Wait(ctx context.Context) error {
+	l.add(1)
+	defer l.add(-1)
+	select {
+	case <-l.ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *tokenBudget) add(d int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waiting += d
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// give hands out n tokenBudget, one per Wait.
+func (l *tokenBudget) give(t *testing.T, n int) {
+	for range n {
+		select {
+		case l.ch <- struct{}{}:
+		case <-time.After(wstest.Guard):
+			t.Fatal("no Wait took a token")
+		}
+	}
+}
+
+// waitFor returns once exactly n Waits are blocked.
+func (l *tokenBudget) waitFor(t *testing.T, n int) {
+	t.Helper()
+	guard := time.After(wstest.Guard)
+	for {
+		l.mu.Lock()
+		w, changed := l.waiting, l.changed
+		l.mu.Unlock()
+		if w == n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-guard:
+			t.Fatalf("%d Waits blocked, want %d", w, n)
+		}
+	}
+}
+
+// fleetServer counts handshakes and sends every message it reads to got.
+func fleetServer(t *testing.T, got chan<- string) (string, *atomic.Int32) {
+	var handshakes atomic.Int32
 	url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		arrivals = append(arrivals, time.Now())
-		mu.Unlock()
+		handshakes.Add(1)
 		ws, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -40,13 +93,18 @@ func TestSharedDialBudget(t *testing.T) {
 			got <- string(p)
 		}
 	})
-	budget := rate.NewLimiter(perSecond, burst)
-	cs := make([]*reconnect.Conn, conns)
-	errs := make(chan error, conns)
+	return url, &handshakes
+}
+
+// dialFleet dials n Conns at once, sharing o, and has each write "hello".
+func dialFleet(t *testing.T, n int, url string, o *reconnect.Options) (wait func()) {
+	cs := make([]*reconnect.Conn, n)
+	errs := make(chan error, n)
 	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(context.Background()) // a failed test ends the dials
 	for i := range cs {
 		wg.Go(func() {
-			c, err := reconnect.Dial(context.Background(), url, &reconnect.Options{DialBudget: budget, PingInterval: -1})
+			c, err := reconnect.Dial(ctx, url, o)
 			if err != nil {
 				errs <- err
 				return
@@ -55,32 +113,69 @@ func TestSharedDialBudget(t *testing.T) {
 			errs <- c.Write(context.Background(), websocket.MessageText, []byte("hello"))
 		})
 	}
-	returnsWithin(t, "the dials", wg.Wait)
 	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
 		for _, c := range cs {
 			if c != nil {
 				c.CloseNow()
 			}
 		}
 	})
-	for range conns {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
+	return func() {
+		returnsWithin(t, "the dials", wg.Wait)
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+}
+
+// TestSharedDialBudget: 20 Conns share a budget. No handshake happens
+// without a token, and each token lets exactly one through.
+func TestSharedDialBudget(t *testing.T) {
+	const conns = 20
+	got := make(chan string, conns)
+	url, handshakes := fleetServer(t, got)
+	budget := newTokenBudget()
+	wait := dialFleet(t, conns, url, &reconnect.Options{DialBudget: budget, PingInterval: -1})
+	budget.waitFor(t, conns)
+	if n := handshakes.Load(); n != 0 {
+		t.Fatalf("%d handshakes before any token", n)
+	}
+	budget.give(t, 5)
+	budget.waitFor(t, conns-5)
+	for range 5 {
+		<-got // those five connected and wrote
+	}
+	if n := handshakes.Load(); n != 5 {
+		t.Fatalf("%d handshakes for 5 tokenBudget", n)
+	}
+	budget.give(t, conns-5)
+	wait()
+	for range conns - 5 {
+		<-got
+	}
+	if n := handshakes.Load(); n != conns {
+		t.Fatalf("%d handshakes, want %d", n, conns)
+	}
+}
+
+// TestRateLimiterAsDialBudget: a *rate.Limiter shared by 100 Conns; all
+// connect and write. The pace is rate.Limiter's; the log shows it.
+func TestRateLimiterAsDialBudget(t *testing.T) {
+	const conns = 100
+	got := make(chan string, conns)
+	url, handshakes := fleetServer(t, got)
+	start := time.Now()
+	wait := dialFleet(t, conns, url, &reconnect.Options{DialBudget: rate.NewLimiter(200, 1), PingInterval: -1})
+	wait()
 	for range conns {
 		<-got
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
-	most := 0
-	for i, a := range arrivals { // handshakes in the second that starts at each
-		j, _ := slices.BinarySearchFunc(arrivals, a.Add(time.Second), func(x, t time.Time) int { return x.Compare(t) })
-		most = max(most, j-i)
+	if n := handshakes.Load(); n != conns {
+		t.Fatalf("%d handshakes, want %d", n, conns)
 	}
-	if len(arrivals) != conns || most > perSecond+burst {
-		t.Fatalf("%d handshakes, at most %d in a second; want %d, at most %d", len(arrivals), most, conns, perSecond+burst)
-	}
-	t.Logf("%d handshakes over %v, at most %d in any second", len(arrivals), arrivals[len(arrivals)-1].Sub(arrivals[0]), most)
+	t.Logf("%d handshakes in %v at 200 a second", conns, time.Since(start).Round(time.Millisecond))
 }
