@@ -34,6 +34,11 @@ type hookSite struct {
 	set  func(o *reconnect.Options, act func())
 }
 
+// waitFunc is a Limiter made of a function.
+type waitFunc func(ctx context.Context) error
+
+func (f waitFunc) Wait(ctx context.Context) error { return f(ctx) }
+
 func observerSite(name string, at func(reconnect.Event) bool) hookSite {
 	return hookSite{name, "Observer", func(o *reconnect.Options, act func()) {
 		o.Observer = reconnect.ObserverFunc(func(e reconnect.Event) {
@@ -75,6 +80,23 @@ var hookSites = []hookSite{
 			act()
 			return policy.DefaultClassifier(p, err, resp)
 		}
+	}},
+	{"Target", "Target", func(o *reconnect.Options, act func()) {
+		o.Target = func(_ context.Context, a reconnect.Attempt) (reconnect.Target, error) {
+			if a.Generation == 2 {
+				act()
+			}
+			return reconnect.Target{}, nil
+		}
+	}},
+	{"DialBudget", "DialBudget", func(o *reconnect.Options, act func()) {
+		var n atomic.Int32
+		o.DialBudget = waitFunc(func(context.Context) error {
+			if n.Add(1) == 2 {
+				act()
+			}
+			return nil
+		})
 	}},
 	observerSite("Observer attempt", func(e reconnect.Event) bool { return e.Kind == reconnect.EventAttempt && e.Generation == 2 }),
 	observerSite("Observer disconnected", func(e reconnect.Event) bool { return e.Kind == reconnect.EventDisconnected }),

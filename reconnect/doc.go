@@ -100,8 +100,11 @@
 // while a ping is due. A short-lived goroutine flushes the send buffer
 // after a reconnect, and another runs each Dialer call.
 //
-// Hooks and where they run: OnConnect, OnMessage, Observer.OnEvent and
-// Policy.Classifier on the supervisor goroutine, the Dialer on its own.
+// Hooks and where they run: OnConnect, OnMessage, Target,
+// Observer.OnEvent, Policy.Classifier and DialBudget.Wait on the
+// supervisor goroutine, the Dialer on its own, WritePacer.Wait on the
+// flush goroutine (and in Write, on the caller's). All are hooks in what
+// follows.
 // Observer.OnEvent is called outside any lock, never on the Read or Write
 // path; while it blocks the Conn neither reads nor reconnects. Every hook
 // may call Write and every control of the Conn. Reconnect and

@@ -120,7 +120,11 @@ func (c *Conn) budget() (time.Duration, error) {
 		return 0, nil
 	}
 	start := time.Now() // the real clock: a Limiter waits in real time
-	err := lim.Wait(c.ctx)
+	var err error
+	if p := c.callHook("DialBudget", func() { err = lim.Wait(c.ctx) }); p != nil {
+		c.fail(p)
+		return time.Since(start), p
+	}
 	return time.Since(start), err
 }
 
@@ -130,4 +134,15 @@ func (c *Conn) pace(ctx context.Context) error {
 		return p.Wait(ctx)
 	}
 	return nil
+}
+
+// paceFlush is pace on the Conn's own flush goroutine: there the pacer
+// is a hook, which Close does not wait for and whose panic ends the Conn.
+func (c *Conn) paceFlush() error {
+	var err error
+	if p := c.callHook("WritePacer", func() { err = c.pace(c.ctx) }); p != nil {
+		c.fail(p)
+		return p
+	}
+	return err
 }

@@ -24,7 +24,9 @@ type tokenBudget struct {
 	changed chan struct{} // closed and replaced when waiting changes
 }
 
-func newTokenBudget() *tokenBudget { return &tokenBudget{ch: make(chan struct{}), changed: make(chan struct{})} }
+func newTokenBudget() *tokenBudget {
+	return &tokenBudget{ch: make(chan struct{}), changed: make(chan struct{})}
+}
 
 func (l *tokenBudget) Wait(ctx context.Context) error {
 	l.add(1)

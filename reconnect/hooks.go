@@ -23,6 +23,8 @@ type gate struct {
 	// then inside a hook, though counted busy. Two adds per message are
 	// cheaper than leaving and entering the busy count.
 	onMessage atomic.Uint64
+
+	waiting func() // tests: called each time waitQuiet is about to block
 }
 
 func newGate() gate {
@@ -55,9 +57,11 @@ func (g *gate) exitHook() {
 // the caller's included, has exited.
 func (g *gate) finish() { g.ended.Store(true) }
 
-// leave is called when a goroutine enters a hook or exits.
+// leave is called when a goroutine enters a hook or exits. While closing
+// every leave wakes waitQuiet, not only the last: a reader inside
+// OnMessage stays counted busy, so the count Close waits for need not be 0.
 func (g *gate) leave() {
-	if g.busy.Add(-1) == 0 && g.closing.Load() {
+	if g.busy.Add(-1) <= int64(g.onMessage.Load()&1) && g.closing.Load() {
 		select {
 		case g.quiet <- struct{}{}:
 		default:
@@ -65,10 +69,27 @@ func (g *gate) leave() {
 	}
 }
 
+// await waits for ch, closed by another goroutine of the Conn that may be
+// inside a hook. Meanwhile the caller counts as inside a hook too: Close
+// must not wait for a hook through it.
+func (g *gate) await(ch <-chan struct{}) {
+	select {
+	case <-ch:
+		return
+	default:
+	}
+	g.leave()
+	<-ch
+	g.busy.Add(1)
+}
+
 // waitQuiet returns once every goroutine has exited or is inside a hook.
 func (g *gate) waitQuiet() {
 	g.closing.Store(true)
 	for g.busy.Load()-int64(g.onMessage.Load()&1) > 0 {
+		if g.waiting != nil {
+			g.waiting()
+		}
 		select {
 		case <-g.quiet:
 		case <-g.done:
@@ -82,7 +103,9 @@ func (g *gate) waitQuiet() {
 // panic is a bug, and retrying would run into it again.
 type PanicError struct {
 	// Hook names the hook: "OnConnect", "OnMessage", "Observer",
-	// "Dialer" or "Classifier".
+	// "Dialer", "Classifier", "Target", or the Wait of "DialBudget" or
+	// of "WritePacer" (when the Conn flushes its send buffer; in Write the
+	// panic reaches the caller).
 	Hook  string
 	Value any
 	Stack []byte

@@ -44,7 +44,7 @@ func (c *Conn) serve(lk *link, up func()) error {
 	c.unregister(lk)
 	hb.stop()
 	stale.stop()
-	<-flushed
+	c.gate.await(flushed) // the flush may be inside WritePacer
 	return c.endCause(lk, err)
 }
 

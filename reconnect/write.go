@@ -113,7 +113,7 @@ func (c *Conn) flush(lk *link) {
 			return
 		}
 		c.mu.Unlock()
-		if c.pace(c.ctx) != nil {
+		if c.paceFlush() != nil {
 			return // closing; the message stays queued
 		}
 		if err := lk.write(context.Background(), q.Type, q.Data); err != nil {
