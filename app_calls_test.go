@@ -247,13 +247,7 @@ func TestCanceledContexts(t *testing.T) {
 			return
 		}
 		defer ws.CloseNow()
-		for {
-			_, p, err := ws.Read(r.Context())
-			if err != nil {
-				return
-			}
-			got <- string(p)
-		}
+		wstest.Collect(r.Context(), ws, got)
 	})
 	c, rec, err := wstest.Dial(t, url, &reconnect.Options{PingInterval: -1}, true)
 	if err != nil {

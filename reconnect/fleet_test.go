@@ -87,13 +87,7 @@ func fleetServer(t *testing.T, got chan<- string) (string, *atomic.Int32) {
 			return
 		}
 		defer ws.CloseNow()
-		for {
-			_, p, err := ws.Read(r.Context())
-			if err != nil {
-				return
-			}
-			got <- string(p)
-		}
+		wstest.Collect(r.Context(), ws, got)
 	})
 	return url, &handshakes
 }

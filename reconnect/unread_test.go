@@ -130,13 +130,7 @@ func TestWritesAfterTheServersCloseAreNotLost(t *testing.T) {
 			ws.Close(websocket.StatusServiceRestart, "restart")
 			return
 		}
-		for {
-			_, p, err := ws.Read(r.Context())
-			if err != nil {
-				return
-			}
-			got <- string(p)
-		}
+		wstest.Collect(r.Context(), ws, got)
 	})
 	c, rec, err := wstest.Dial(t, url, &reconnect.Options{PingInterval: -1}, true)
 	if err != nil {

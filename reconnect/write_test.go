@@ -39,13 +39,7 @@ func collect(got chan<- string) func(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer ws.CloseNow()
-		for {
-			_, p, err := ws.Read(r.Context())
-			if err != nil {
-				return
-			}
-			got <- string(p)
-		}
+		wstest.Collect(r.Context(), ws, got)
 	}
 }
 

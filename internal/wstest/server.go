@@ -37,6 +37,18 @@ func Echo(ctx context.Context, ws *websocket.Conn) error {
 	}
 }
 
+// Collect sends every text of the messages it reads to got until the
+// connection ends.
+func Collect(ctx context.Context, ws *websocket.Conn, got chan<- string) {
+	for {
+		_, p, err := ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		got <- string(p)
+	}
+}
+
 // Refuse answers the upgrade with status and, if set, a Retry-After.
 func Refuse(status int, retryAfter string) func(int, http.ResponseWriter, *http.Request) {
 	return func(_ int, w http.ResponseWriter, _ *http.Request) {
