@@ -321,27 +321,11 @@ func (c *Conn) rotationDial(r *rotation) (*link, error) {
 		}
 		a := Attempt{Number: n, Generation: r.gen, Last: last, Refresh: refresh, Rotation: true, Endpoint: r.ep, URL: r.epv.url}
 		refresh = false
-		waited, err := c.budget()
-		c.emit(Event{Kind: EventAttempt, Generation: r.gen, Attempt: n, Refresh: a.Refresh, Rotation: true, Delay: waited, Target: r.epv.target, Endpoint: r.ep})
-		start := c.now()
-		var ws *websocket.Conn
-		var resp *http.Response
+		nl, d, err := c.try(a, r.epv)
 		if err == nil {
-			ws, resp, err = c.dialOnce(a)
-		} else {
-			err = &hookError{"dial_budget", "failed to wait for DialBudget", err}
+			return nl, nil
 		}
-		e := Event{Kind: EventAttemptDone, Generation: r.gen, Attempt: n, Duration: c.now().Sub(start), Err: err, Rotation: true, Target: r.epv.target, Endpoint: r.ep}
-		if resp != nil {
-			e.Status = resp.StatusCode
-		}
-		if err == nil {
-			c.emit(e)
-			return newLink(ws, r.gen, r.ep, r.epv), nil
-		}
-		last = c.classifyAttempt(err, resp)
-		e.Decision = last
-		c.emit(e)
+		last = d
 		switch {
 		case last.Auth && c.opts.Target != nil && !refreshed:
 			refresh, refreshed = true, true

@@ -76,8 +76,20 @@ func (l *loop) attempt() *link {
 	ep := l.eps.list[l.eps.cur]
 	a := Attempt{Number: l.attempts, Generation: gen, Last: l.last, Refresh: l.refresh, Endpoint: l.eps.cur, URL: ep.url}
 	l.refresh = false
+	lk, d, err := c.try(a, ep)
+	if err != nil {
+		l.last, l.err = d, err
+		l.moveOn = c.ctx.Err() == nil && l.eps.failed(d)
+	}
+	return lk
+}
+
+// try makes one attempt: the dial budget, the dial and OnConnect, with
+// EventAttempt and EventAttemptDone. A failed attempt returns its
+// decision.
+func (c *Conn) try(a Attempt, ep endpoint) (*link, policy.Decision, error) {
 	waited, err := c.budget()
-	c.emit(Event{Kind: EventAttempt, Generation: gen, Attempt: l.attempts, Refresh: a.Refresh, Delay: waited, Target: ep.target, Endpoint: a.Endpoint})
+	c.emit(Event{Kind: EventAttempt, Generation: a.Generation, Attempt: a.Number, Refresh: a.Refresh, Rotation: a.Rotation, Delay: waited, Target: ep.target, Endpoint: a.Endpoint})
 	start := c.now()
 	var ws *websocket.Conn
 	var resp *http.Response
@@ -86,20 +98,17 @@ func (l *loop) attempt() *link {
 	} else {
 		err = &hookError{"dial_budget", "failed to wait for DialBudget", err}
 	}
-	e := Event{Kind: EventAttemptDone, Generation: gen, Attempt: l.attempts, Duration: c.now().Sub(start), Err: err, Target: ep.target, Endpoint: a.Endpoint}
+	e := Event{Kind: EventAttemptDone, Generation: a.Generation, Attempt: a.Number, Duration: c.now().Sub(start), Err: err, Rotation: a.Rotation, Target: ep.target, Endpoint: a.Endpoint}
 	if resp != nil {
 		e.Status = resp.StatusCode
 	}
 	if err != nil {
-		l.last, l.err = c.classifyAttempt(err, resp), err
-		e.Decision = l.last
-		l.moveOn = c.ctx.Err() == nil && l.eps.failed(l.last)
+		e.Decision = c.classifyAttempt(err, resp)
+		c.emit(e)
+		return nil, e.Decision, err
 	}
 	c.emit(e)
-	if err != nil {
-		return nil
-	}
-	return newLink(ws, gen, a.Endpoint, ep)
+	return newLink(ws, a.Generation, a.Endpoint, ep), policy.Decision{}, nil
 }
 
 // session serves an established connection until it ends, then
