@@ -291,7 +291,7 @@ func TestDialReturnsWhenItsCtxEndsDuringAHookThatIgnoresIt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-entered; cancel() }()
 	var err error
-	returnsWithin(t, "Dial", func() { _, err = reconnect.Dial(ctx, url, o) })
+	wstest.ReturnsWithin(t, "Dial", func() { _, err = reconnect.Dial(ctx, url, o) })
 	var re *reconnect.Error
 	if !errors.As(err, &re) || re.Kind != reconnect.KindCanceled || !errors.Is(err, context.Canceled) {
 		t.Fatalf("Dial = %v, want canceled", err)
@@ -352,7 +352,7 @@ func TestCtxEndingWhileWaitingForAnotherWriterCostsOnlyThatWrite(t *testing.T) {
 	if err := c.Write(context.Background(), websocket.MessageText, []byte("b")); err != nil {
 		t.Fatal(err)
 	}
-	returnsWithin(t, "the last write", func() {
+	wstest.ReturnsWithin(t, "the last write", func() {
 		for smalls.Load() < small+1 {
 			runtime.Gosched()
 		}

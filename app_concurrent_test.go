@@ -66,8 +66,8 @@ func TestConcurrentControls(t *testing.T) {
 			closers.Go(func() { errs <- c.Close(websocket.StatusNormalClosure, "") })
 			closers.Go(func() { errs <- c.CloseNow() })
 			closers.Go(func() { errs <- c.CloseNow() })
-			returnsWithin(t, "the closers", closers.Wait)
-			returnsWithin(t, "the churn", wg.Wait)
+			wstest.ReturnsWithin(t, "the closers", closers.Wait)
+			wstest.ReturnsWithin(t, "the churn", wg.Wait)
 			close(errs)
 			nils := 0
 			for err := range errs {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -122,20 +121,6 @@ func dropOnce(n int, w http.ResponseWriter, r *http.Request) {
 	wstest.Echo(r.Context(), ws)
 }
 
-// returnsWithin fails the test if f has not returned within a real-time
-// guard that only a deadlock trips.
-func returnsWithin(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%s did not return; goroutines:\n%s", what, buf[:runtime.Stack(buf, true)])
-	}
-}
-
 // siteConn dials a dropOnce server with site running act, which gets the
 // Conn once Dial has returned it.
 func siteConn(t *testing.T, site hookSite, act func(c *reconnect.Conn)) *reconnect.Conn {
@@ -189,7 +174,7 @@ func TestHookCallsAControl(t *testing.T) {
 					t.Fatalf("%s from %s did not return", ctl.name, site.name)
 				}
 				if ctl.ends {
-					returnsWithin(t, "Done", func() { <-c.Done() })
+					wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
 					if !errors.Is(c.Err(), net.ErrClosed) {
 						t.Fatalf("Err = %v, want closed", c.Err())
 					}
@@ -218,12 +203,12 @@ func TestBlockingHookDoesNotBlockClose(t *testing.T) {
 					<-release // ignores every ctx
 				})
 				<-entered
-				returnsWithin(t, closer.name+" while "+site.name+" blocks", func() { closer.call(c) })
+				wstest.ReturnsWithin(t, closer.name+" while "+site.name+" blocks", func() { closer.call(c) })
 				if st := c.State(); st == reconnect.Connected {
 					t.Fatalf("state %v after %s", st, closer.name)
 				}
 				close(release)
-				returnsWithin(t, "Done once the hook returned", func() { <-c.Done() })
+				wstest.ReturnsWithin(t, "Done once the hook returned", func() { <-c.Done() })
 			})
 		}
 	}
@@ -234,7 +219,7 @@ func TestPanickingHookEndsTheConn(t *testing.T) {
 		t.Run(site.name, func(t *testing.T) {
 			t.Parallel()
 			c := siteConn(t, site, func(*reconnect.Conn) { panic("bug in " + site.name) })
-			returnsWithin(t, "Done", func() { <-c.Done() })
+			wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
 			var re *reconnect.Error
 			var pe *reconnect.PanicError
 			if !errors.As(c.Err(), &re) || re.Kind != reconnect.KindTerminal || re.Decision.Label != reconnect.LabelPanic {

@@ -85,10 +85,10 @@ func TestWritePacerWhileFlushing(t *testing.T) {
 			close(admit)
 			<-entered                             // the flush is in the pacer
 			if tt.label != reconnect.LabelPanic { // a panic ends the Conn by itself
-				returnsWithin(t, "Close", func() { c.Close(websocket.StatusNormalClosure, "") })
+				wstest.ReturnsWithin(t, "Close", func() { c.Close(websocket.StatusNormalClosure, "") })
 			}
 			close(release)
-			returnsWithin(t, "Done", func() { <-c.Done() })
+			wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
 			var re *reconnect.Error
 			if !errors.As(c.Err(), &re) || re.Decision.Label != tt.label {
 				t.Fatalf("Err = %v, want label %q", c.Err(), tt.label)

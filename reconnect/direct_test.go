@@ -220,7 +220,7 @@ func TestConcurrentReadsGetEveryMessageOnceInOrder(t *testing.T) {
 			}
 		})
 	}
-	returnsWithin(t, "the readers", wg.Wait)
+	wstest.ReturnsWithin(t, "the readers", wg.Wait)
 	var all []int
 	for i, g := range got {
 		if !slices.IsSorted(g) {
@@ -234,16 +234,5 @@ func TestConcurrentReadsGetEveryMessageOnceInOrder(t *testing.T) {
 	}
 	if !errors.Is(c.Err(), reconnect.ErrTerminal) {
 		t.Fatalf("Err = %v, want the server's 1000", c.Err())
-	}
-}
-
-func returnsWithin(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s did not return", what)
 	}
 }

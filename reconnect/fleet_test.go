@@ -119,7 +119,7 @@ func dialFleet(t *testing.T, n int, url string, o *reconnect.Options) (wait func
 		}
 	})
 	return func() {
-		returnsWithin(t, "the dials", wg.Wait)
+		wstest.ReturnsWithin(t, "the dials", wg.Wait)
 		for range n {
 			if err := <-errs; err != nil {
 				t.Fatal(err)

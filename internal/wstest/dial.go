@@ -2,6 +2,7 @@ package wstest
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -91,5 +92,19 @@ func RoundTrip(t testing.TB, ctx context.Context, c *reconnect.Conn, msg string)
 	}
 	if _, got, err := c.Read(ctx); err != nil || string(got) != msg {
 		t.Fatalf("Read = %q, %v; want the echo %q", got, err, msg)
+	}
+}
+
+// ReturnsWithin fails the test, with every goroutine's stack, if f has
+// not returned within Guard: only a deadlock trips it.
+func ReturnsWithin(t testing.TB, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(Guard):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%s did not return; goroutines:\n%s", what, buf[:runtime.Stack(buf, true)])
 	}
 }
