@@ -3,8 +3,7 @@ package reconnect_test
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,174 +13,6 @@ import (
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
-
-// seqFeed streams one numbered update to every subscribed connection,
-// one sequence for all of them, as an exchange's market-data stream does:
-// a connection subscribes with "sub", gets "ok", then every update from
-// then on.
-type seqFeed struct {
-	mu     sync.Mutex
-	next   int
-	subs   map[*websocket.Conn]bool
-	refuse int // handshakes still to answer 503
-	stop   chan struct{}
-	wg     sync.WaitGroup
-}
-
-func newSeqFeed(t *testing.T) (*seqFeed, string) {
-	f := &seqFeed{subs: map[*websocket.Conn]bool{}, stop: make(chan struct{})}
-	url, _ := wstest.Serve(t, f.serve)
-	f.wg.Add(1)
-	go f.run()
-	t.Cleanup(func() { close(f.stop); f.wg.Wait() })
-	return f, url
-}
-
-func (f *seqFeed) run() {
-	defer f.wg.Done()
-	for {
-		select {
-		case <-f.stop:
-			return
-		default:
-		}
-		f.mu.Lock()
-		n := f.next
-		f.next++
-		subs := make([]*websocket.Conn, 0, len(f.subs))
-		for ws := range f.subs {
-			subs = append(subs, ws)
-		}
-		f.mu.Unlock()
-		for _, ws := range subs {
-			if ws.Write(context.Background(), websocket.MessageText, []byte(strconv.Itoa(n))) != nil {
-				f.mu.Lock()
-				delete(f.subs, ws)
-				f.mu.Unlock()
-			}
-		}
-		time.Sleep(50 * time.Microsecond) // the feed's pace, not a synchronisation
-	}
-}
-
-func (f *seqFeed) serve(_ int, w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	if f.refuse > 0 {
-		f.refuse--
-		f.mu.Unlock()
-		http.Error(w, "busy", http.StatusServiceUnavailable)
-		return
-	}
-	f.mu.Unlock()
-	ws, err := websocket.Accept(w, r, nil)
-	if err != nil {
-		return
-	}
-	defer ws.CloseNow()
-	if _, p, err := ws.Read(r.Context()); err != nil || string(p) != "sub" {
-		return
-	}
-	f.mu.Lock()
-	ws.Write(r.Context(), websocket.MessageText, []byte("ok")) // under mu: no update before it
-	f.subs[ws] = true
-	f.mu.Unlock()
-	drain(r.Context(), ws)
-	f.mu.Lock()
-	delete(f.subs, ws)
-	f.mu.Unlock()
-}
-
-func subscribe(ctx context.Context, ws *websocket.Conn) error {
-	if err := ws.Write(ctx, websocket.MessageText, []byte("sub")); err != nil {
-		return err
-	}
-	_, _, err := ws.Read(ctx) // "ok"
-	return err
-}
-
-func seqKey(m reconnect.Message) (string, bool) { return string(m.Data), true }
-
-// seqs collects the updates an application gets.
-type seqs struct {
-	mu   sync.Mutex
-	got  []int
-	gens []uint64
-	more chan struct{}
-}
-
-func (s *seqs) add(m reconnect.Message) {
-	n, err := strconv.Atoi(string(m.Data))
-	if err != nil {
-		return
-	}
-	s.mu.Lock()
-	s.got, s.gens = append(s.got, n), append(s.gens, m.Generation)
-	s.mu.Unlock()
-	select {
-	case s.more <- struct{}{}:
-	default:
-	}
-}
-
-// waitFor waits until an update of generation gen has come.
-func (s *seqs) waitFor(t *testing.T, gen uint64) {
-	t.Helper()
-	guard := time.After(20 * time.Second)
-	for {
-		s.mu.Lock()
-		n := len(s.gens)
-		last := uint64(0)
-		if n > 0 {
-			last = s.gens[n-1]
-		}
-		s.mu.Unlock()
-		if last >= gen {
-			return
-		}
-		select {
-		case <-s.more:
-		case <-guard:
-			t.Fatalf("no update of generation %d", gen)
-		}
-	}
-}
-
-func (s *seqs) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.got)
-}
-
-// waitCount waits until n updates have come.
-func (s *seqs) waitCount(t *testing.T, n int) {
-	guard := time.After(20 * time.Second)
-	for s.count() < n {
-		select {
-		case <-s.more:
-		case <-guard:
-			t.Errorf("only %d updates", s.count())
-			return
-		}
-	}
-}
-
-// check reports gaps and duplicates in the sequence.
-func (s *seqs) check() (gaps, dups int, switched bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := 1; i < len(s.got); i++ {
-		switch d := s.got[i] - s.got[i-1]; {
-		case d > 1:
-			gaps++
-		case d < 1:
-			dups++
-		}
-		if s.gens[i] != s.gens[i-1] {
-			switched = true
-		}
-	}
-	return gaps, dups, switched
-}
 
 func TestRotationUnderAContinuousStream(t *testing.T) {
 	tests := []struct {
@@ -345,4 +176,57 @@ func TestMaxAgeRotatesWithJitter(t *testing.T) {
 	if !rec.Clock.WaitTimer(ctx, age) {
 		t.Fatalf("no %v timer for the new connection", age)
 	}
+}
+
+// The old connection delivers an update before the new one subscribes:
+// the new stream never repeats it. EventRotated must still come once the
+// two streams' overlap is checked, without waiting for more traffic.
+func TestRotationEndsWhenTheOverlapIsChecked(t *testing.T) {
+	f, url := newQuietSeqFeed(t)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	c, rec, err := wstest.Dial(t, url, &reconnect.Options{
+		OnConnect: func(ctx context.Context, ws *websocket.Conn) error {
+			if calls.Add(1) > 1 {
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return subscribe(ctx, ws)
+		},
+		MessageKey:   seqKey,
+		PingInterval: -1,
+	}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-f.subscribed
+	read := func(want string, gen uint64) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), wstest.Guard)
+		defer cancel()
+		m, err := c.ReadMessage(ctx)
+		if err != nil || string(m.Data) != want || m.Generation != gen {
+			t.Fatalf("read %q gen %d, %v; want %q gen %d", m.Data, m.Generation, err, want, gen)
+		}
+	}
+	f.publish()
+	read("0", 1)
+	c.Rotate()
+	rec.Next(t, reconnect.EventRotating)
+	f.publish() // only the old connection has subscribed
+	read("1", 1)
+	close(release)
+	<-f.subscribed
+	f.publish() // both connections get 2 and 3
+	f.publish()
+	read("2", 1)
+	read("3", 1)
+	if e := rec.Next(t, reconnect.EventRotated); e.Err != nil || e.Dropped != 2 {
+		t.Fatalf("rotation: %v, %d duplicates dropped; want nil, 2", e.Err, e.Dropped)
+	}
+	f.publish()
+	read("4", 2)
 }
