@@ -139,6 +139,9 @@ func (c *Conn) pace(ctx context.Context) error {
 // paceFlush is pace on the Conn's own flush goroutine: there the pacer
 // is a hook, which Close does not wait for and whose panic ends the Conn.
 func (c *Conn) paceFlush() error {
+	if c.opts.WritePacer == nil {
+		return nil // no hook, and no closure per flushed message
+	}
 	var err error
 	if p := c.callHook("WritePacer", func() { err = c.pace(c.ctx) }); p != nil {
 		c.fail(p)
