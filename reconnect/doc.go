@@ -19,7 +19,8 @@
 // Connected, Reconnecting (between connections) and Closed. One supervisor
 // goroutine per Conn repeats:
 //
-//  1. dial one attempt, bounded by Options.DialTimeout;
+//  1. wait for Options.DialBudget, if set, then dial one attempt,
+//     bounded by Options.DialTimeout;
 //  2. run Options.OnConnect (an error fails the attempt);
 //  3. flush the send buffer in order, then let Write through;
 //  4. read until the connection ends, into the receive buffer or
