@@ -149,6 +149,7 @@ func TestCloseDuringBackoffReturnsPromptly(t *testing.T) {
 	case <-time.After(10 * time.Second): // a hang guard, not a timing claim
 		t.Fatal("Close blocked during the wait")
 	}
+	wstest.ReturnsWithin(t, "Done", func() { <-c.Done() }) // EventClosed may follow Close
 	if err := c.Err(); !errors.Is(err, net.ErrClosed) || rec.Count(reconnect.EventClosed) != 1 {
 		t.Fatalf("Err = %v, events %v", err, wstest.Kinds(rec.Events()))
 	}
