@@ -11,7 +11,7 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/coder/websocket"
 
-	"github.com/wsreconnect/wsreconnect/internal/wsproto"
+	"github.com/wsreconnect/wsreconnect/internal/redact"
 )
 
 // DefaultClassifier is the built-in classification, documented in the
@@ -105,7 +105,7 @@ func (p Policy) classifyHandshake(resp *http.Response) Decision {
 		d.MinDelay = p.retryAfter(resp)
 		d.Spread = p.floorSpread(d.MinDelay)
 	case s >= 300 && s <= 399:
-		d.Location = redactLocation(resp)
+		d.Location = redact.Location(resp)
 	case s == http.StatusUnauthorized, s == http.StatusForbidden:
 		d.Auth = true
 	}
@@ -125,14 +125,4 @@ func (p Policy) floorSpread(floor time.Duration) time.Duration {
 		return 0
 	}
 	return time.Duration(p.FloorJitter * float64(floor))
-}
-
-// redactLocation returns the Location of a redirect without userinfo,
-// query or fragment; "" when there is none or it does not parse.
-func redactLocation(resp *http.Response) string {
-	u, err := resp.Location()
-	if err != nil {
-		return ""
-	}
-	return wsproto.RedactURL(u)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wsreconnect/wsreconnect/internal/redact"
 	"github.com/wsreconnect/wsreconnect/policy"
 )
 
@@ -29,9 +30,9 @@ type endpoints struct {
 }
 
 func newEndpoints(url string, more []string, shuffle bool, rnd func() float64) endpoints {
-	list := []endpoint{{url: url, target: redactURL(url)}}
+	list := []endpoint{{url: url, target: redact.RawURL(url)}}
 	for _, u := range more {
-		list = append(list, endpoint{url: u, target: redactURL(u)})
+		list = append(list, endpoint{url: u, target: redact.RawURL(u)})
 	}
 	if shuffle { // a fleet should not all start on the first URL
 		if rnd == nil {
