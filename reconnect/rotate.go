@@ -26,6 +26,7 @@ import (
 // handshake ends; coder/websocket discards data that arrives while it
 // reads the handshake itself, so the switch may then lose or repeat a few
 // messages.
+
 // LabelRotated labels the end of a connection that a rotation replaced.
 const LabelRotated = "rotated"
 

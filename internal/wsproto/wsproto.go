@@ -15,7 +15,9 @@ import (
 const MaxCloseReason = 123
 
 // ErrUnsupportedScheme reports a URL whose scheme is not ws, wss, http or
-// https.
+// https. Users know it as policy.ErrUnsupportedScheme, hence its "policy: "
+// prefix: it is defined here, below both packages, because reconnect
+// makes it (CheckURL) and policy classifies it.
 var ErrUnsupportedScheme = errors.New("policy: unsupported URL scheme")
 
 // CheckURL reports a URL that websocket.Dial cannot use: one that does not
