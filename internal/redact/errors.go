@@ -14,7 +14,7 @@ import (
 // Errors returns a func that removes URL secrets (userinfo, query,
 // fragment) from the text of an error and of every error in its chain,
 // keeping the chain for errors.Is and errors.As. It knows raw, the URL
-// given to Dial, and finds any other URL in the texts: net/http quotes
+// the caller dials, and finds any other URL in the texts: net/http quotes
 // the URL it requested in its errors, and a custom Dialer may dial
 // another URL, with its own token, than the one it was given.
 //
