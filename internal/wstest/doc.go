@@ -1,4 +1,4 @@
-// Package wstest holds test helpers shared by the module's tests.
+// Package wstest holds what the module's tests share.
 //
 // Servers: Serve starts an httptest server that counts its connections,
 // with handlers that echo (Echo, EchoServer), collect (Collect), refuse
