@@ -6,14 +6,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
-	"github.com/wsreconnect/wsreconnect/internal/wsproto"
+	"github.com/wsreconnect/wsreconnect/internal/redact"
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
@@ -63,9 +61,6 @@ const (
 	RotationOutcomeKey = attribute.Key("websocket.rotation.outcome")
 )
 
-// maxReason is the longest reason a close frame can carry.
-const maxReason = 123
-
 // targetAttrs returns the attributes of the dialed URL. reconnect already
 // removes userinfo, query and fragment; this removes them again so that no
 // Observer input can put a credential on a span.
@@ -74,7 +69,7 @@ func targetAttrs(target string) []attribute.KeyValue {
 	if err != nil {
 		return nil
 	}
-	full := wsproto.RedactURL(u)
+	full := redact.URL(u)
 	if full == "" {
 		return nil
 	}
@@ -165,24 +160,6 @@ func closeReason(err error) (string, bool) {
 	return ce.Reason, true
 }
 
-// sanitize makes a close reason safe to record: valid UTF-8, no control
-// characters, at most n bytes, cut on a rune boundary.
-func sanitize(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
 // errorText returns err's message with the close reason it quotes
 // replaced: by the sanitised reason with WithCloseReason, else by
 // "[redacted]", so that the reason reaches no span unless asked for.
@@ -194,7 +171,7 @@ func (o *observer) errorText(err error) string {
 	}
 	repl := "[redacted]"
 	if o.reasonBytes > 0 {
-		repl = fmt.Sprintf("%q", sanitize(reason, o.reasonBytes))
+		repl = fmt.Sprintf("%q", redact.Reason(reason, o.reasonBytes))
 	}
 	// coder/websocket prints the reason with %q.
 	return strings.ReplaceAll(msg, fmt.Sprintf("%q", reason), repl)

@@ -4,6 +4,8 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 )
 
 // config is what the options set; New reads it once.
@@ -75,5 +77,5 @@ func WithSessionSpans() Option {
 // default: a reason is free text a server may fill with anything. The
 // reason is never a metric attribute.
 func WithCloseReason(maxBytes int) Option {
-	return optionFunc(func(c *config) { c.reasonBytes = min(max(maxBytes, 0), maxReason) })
+	return optionFunc(func(c *config) { c.reasonBytes = min(max(maxBytes, 0), wsproto.MaxCloseReason) })
 }

@@ -13,6 +13,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/wsreconnect/wsreconnect/internal/redact"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
@@ -264,7 +265,7 @@ func (o *observer) fail(s trace.Span, t time.Time, errType string, err error) {
 func (o *observer) causeAttrs(e reconnect.Event) []attribute.KeyValue {
 	attrs := endAttrs(e.Decision)
 	if reason, ok := closeReason(e.Err); ok && o.reasonBytes > 0 {
-		attrs = append(attrs, CloseReasonKey.String(sanitize(reason, o.reasonBytes)))
+		attrs = append(attrs, CloseReasonKey.String(redact.Reason(reason, o.reasonBytes)))
 	}
 	return attrs
 }

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/coder/websocket"
 
-	"github.com/wsreconnect/wsreconnect/internal/wsproto"
+	"github.com/wsreconnect/wsreconnect/internal/redact"
 )
 
 // DefaultClassifier is the built-in classification, documented in the
@@ -19,22 +18,25 @@ import (
 // types), never error text. A custom Policy.Classifier may call it for the
 // cases it does not handle.
 func DefaultClassifier(p Policy, err error, resp *http.Response) Decision {
-	p = p.withDefaults()
+	p = p.WithDefaults() // the zero Policy classifies as Default() does
 	switch {
 	case errors.Is(err, context.Canceled):
-		return Decision{Category: Terminal, Outcome: Stop, Label: "canceled"}
+		return Decision{Category: Terminal, Outcome: Stop, Label: LabelCanceled}
 	case isPermanent(err):
-		return Decision{Category: Terminal, Outcome: Stop, Label: "permanent"}
+		return Decision{Category: Terminal, Outcome: Stop, Label: LabelPermanent}
 	case resp != nil && resp.StatusCode != http.StatusSwitchingProtocols:
 		return p.classifyHandshake(resp)
 	case resp != nil:
 		// 101 and an error: bad Sec-WebSocket-Accept, subprotocol or
 		// extension. The server is not speaking the protocol we asked for.
-		return Decision{Category: Terminal, Outcome: Stop, Status: resp.StatusCode, Label: "handshake_protocol"}
+		return Decision{Category: Terminal, Outcome: Stop, Status: resp.StatusCode, Label: LabelHandshakeProtocol,
+			EndpointOnly: true}
 	}
 	var ce websocket.CloseError
 	if errors.As(err, &ce) {
-		return p.classifyClose(ce.Code, ce.Reason)
+		d := p.classifyClose(ce.Code, ce.Reason)
+		d.Drop = true
+		return d
 	}
 	if errors.Is(err, websocket.ErrMessageTooBig) {
 		// A message over our read limit: coder/websocket sent 1009.
@@ -71,7 +73,7 @@ func (p Policy) classifyClose(code websocket.StatusCode, reason string) Decision
 		d.Category, d.Outcome = Terminal, Stop
 	default:
 		if isAppCode(code) {
-			d := Decision{Category: AppDefined, Outcome: p.App.Decide(code, reason), Code: code, Label: "close_app",
+			d := Decision{Category: AppDefined, Outcome: p.App.Decide(code, reason), Code: code, Label: LabelCloseApp,
 				Auth: slices.Contains(p.App.AuthCodes, code)}
 			if d.Retry() && slices.Contains(p.App.SpreadCodes, code) {
 				d.Spread = max(p.RestartSpread, 0) // all clients got it at once, as with 1012
@@ -80,19 +82,12 @@ func (p Policy) classifyClose(code websocket.StatusCode, reason string) Decision
 		}
 		// Not valid on the wire (0-999, 1004, 1016-2999, 5000+): coder/websocket
 		// rejects it as a protocol error, so it is an abnormal closure.
-		d.Code, d.Label = websocket.StatusAbnormalClosure, "close_invalid"
+		d.Code, d.Label = websocket.StatusAbnormalClosure, LabelCloseInvalid
 		return d
 	}
 	d.Label = closeLabels[code-1000]
 	return d
 }
-
-var closeLabels = func() (l [16]string) {
-	for i := range l {
-		l[i] = "close_" + strconv.Itoa(1000+i)
-	}
-	return l
-}()
 
 // classifyHandshake classifies a non-101 answer to the upgrade request.
 func (p Policy) classifyHandshake(resp *http.Response) Decision {
@@ -105,18 +100,14 @@ func (p Policy) classifyHandshake(resp *http.Response) Decision {
 		d.MinDelay = p.retryAfter(resp)
 		d.Spread = p.floorSpread(d.MinDelay)
 	case s >= 300 && s <= 399:
-		d.Location = redactLocation(resp)
+		// Another endpoint of the service may not redirect.
+		d.Location, d.EndpointOnly = redact.Location(resp), true
+	case s == http.StatusNotFound, s == http.StatusGone, s == http.StatusMisdirectedRequest:
+		d.EndpointOnly = true
 	case s == http.StatusUnauthorized, s == http.StatusForbidden:
 		d.Auth = true
 	}
 	return d
-}
-
-func handshakeLabel(status int) string {
-	if status < 100 || status > 599 {
-		return "handshake_invalid"
-	}
-	return "handshake_" + strconv.Itoa(status)
 }
 
 // floorSpread is the random extra wait over a server-imposed floor.
@@ -125,14 +116,4 @@ func (p Policy) floorSpread(floor time.Duration) time.Duration {
 		return 0
 	}
 	return time.Duration(p.FloorJitter * float64(floor))
-}
-
-// redactLocation returns the Location of a redirect without userinfo,
-// query or fragment; "" when there is none or it does not parse.
-func redactLocation(resp *http.Response) string {
-	u, err := resp.Location()
-	if err != nil {
-		return ""
-	}
-	return wsproto.RedactURL(u)
 }

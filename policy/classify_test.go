@@ -19,20 +19,35 @@ func closeErr(code websocket.StatusCode, reason string) error {
 	return fmt.Errorf("failed to get reader: %w", fmt.Errorf("received close frame: %w", ce))
 }
 
+// retry, stop, app and invalid are the decisions on a close frame with
+// code, or on a drop: the connection went away (Drop).
 func retry(code websocket.StatusCode) policy.Decision {
-	return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Code: code, Label: fmt.Sprintf("close_%d", code)}
+	return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Code: code, Label: fmt.Sprintf("close_%d", code), Drop: true}
 }
 
 func stop(code websocket.StatusCode) policy.Decision {
-	return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Code: code, Label: fmt.Sprintf("close_%d", code)}
+	return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Code: code, Label: fmt.Sprintf("close_%d", code), Drop: true}
 }
 
 func app(code websocket.StatusCode, o policy.Outcome) policy.Decision {
-	return policy.Decision{Category: policy.AppDefined, Outcome: o, Code: code, Label: "close_app"}
+	return policy.Decision{Category: policy.AppDefined, Outcome: o, Code: code, Label: "close_app", Drop: true}
 }
 
 func invalid() policy.Decision {
-	return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Code: 1006, Label: "close_invalid"}
+	return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Code: 1006, Label: "close_invalid", Drop: true}
+}
+
+// notDropped is d for an end that is no drop: an error the policy does
+// not recognise, or our own read limit.
+func notDropped(d policy.Decision) policy.Decision {
+	d.Drop = false
+	return d
+}
+
+// endpointOnly is d for a failure of the dialed endpoint alone.
+func endpointOnly(d policy.Decision) policy.Decision {
+	d.EndpointOnly = true
+	return d
 }
 
 func TestClassifyCloseCodes(t *testing.T) {

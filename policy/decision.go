@@ -88,6 +88,19 @@ type Decision struct {
 	// or one of Policy.App.AuthCodes. The outcome still says what to do
 	// without a fresh credential.
 	Auth bool
+	// EndpointOnly marks a failure that concerns the dialed endpoint, not
+	// the service: a handshake redirected or answered 404, 410 or 421, a
+	// protocol mismatch (handshake_protocol), a name that does not resolve,
+	// a certificate that fails. Another endpoint may well succeed, so
+	// reconnect.Options.Endpoints fails over at once. A Classifier that
+	// builds its own Decision sets it as it sees fit.
+	EndpointOnly bool
+	// Drop marks an end in which the connection went away under the
+	// caller: a close frame arrived, or the transport ended (EOF, a reset,
+	// a broken pipe, a closed socket). An error without a close code that
+	// is none of these is an abnormal closure too (close_1006), without
+	// Drop: reconnect then names the hook that returned it instead.
+	Drop bool
 }
 
 // Retry reports whether the decision is to reconnect.

@@ -7,7 +7,9 @@
 // websocket.Dial returns when the handshake fails) and returns a Decision:
 // a Category (terminal, retryable or application-defined), an Outcome
 // (Retry or Stop), the close code or HTTP status behind it, an optional
-// minimum delay and spread, and a low-cardinality Label for metrics.
+// minimum delay and spread, and a low-cardinality Label for metrics (the
+// Label constants), plus the facts a client acts on: EndpointOnly (another
+// endpoint may succeed) and Drop (the connection went away under it).
 // Classification reads types only (websocket.CloseStatus, errors.Is and
 // errors.As, resp.StatusCode), never error text.
 //

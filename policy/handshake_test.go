@@ -49,7 +49,7 @@ func TestClassifyHandshake(t *testing.T) {
 		}
 		return policy.Decision{Category: c, Outcome: o, Status: status, MinDelay: minDelay, Spread: spread, Label: fmt.Sprintf("handshake_%d", status)}
 	}
-	redirect := hs(307, policy.Stop, 0, 0)
+	redirect := endpointOnly(hs(307, policy.Stop, 0, 0))
 	redirect.Location = "https://other.example.com/ws"
 	tests := []struct {
 		name string
@@ -61,10 +61,11 @@ func TestClassifyHandshake(t *testing.T) {
 		{"400 bad request", handshakeResp(400), hs(400, policy.Stop, 0, 0)},
 		{"401 unauthorized", handshakeResp(401, "Retry-After", "5"), auth(hs(401, policy.Stop, 0, 0))},
 		{"403 forbidden", handshakeResp(403), auth(hs(403, policy.Stop, 0, 0))},
-		{"404 not found", handshakeResp(404), hs(404, policy.Stop, 0, 0)},
+		{"404 not found", handshakeResp(404), endpointOnly(hs(404, policy.Stop, 0, 0))},
 		{"405 method not allowed", handshakeResp(405), hs(405, policy.Stop, 0, 0)},
 		{"408 request timeout retries", handshakeResp(408), hs(408, policy.Retry, 0, 0)},
-		{"410 gone", handshakeResp(410), hs(410, policy.Stop, 0, 0)},
+		{"410 gone", handshakeResp(410), endpointOnly(hs(410, policy.Stop, 0, 0))},
+		{"421 misdirected", handshakeResp(421), endpointOnly(hs(421, policy.Stop, 0, 0))},
 		{"425 too early retries", handshakeResp(425), hs(425, policy.Retry, 0, 0)},
 		{"426 upgrade required", handshakeResp(426), hs(426, policy.Stop, 0, 0)},
 		{"429 with delta seconds", handshakeResp(429, "Retry-After", "7"), hs(429, policy.Retry, 7*time.Second, 1400*time.Millisecond)},
@@ -94,7 +95,7 @@ func TestClassifyHandshakeProtocolViolation(t *testing.T) {
 	t.Parallel()
 	err := errors.New("failed to WebSocket dial: WebSocket protocol violation: invalid Sec-WebSocket-Accept")
 	got := policy.Policy{}.Classify(err, handshakeResp(101))
-	want := policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Status: 101, Label: "handshake_protocol"}
+	want := policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Status: 101, Label: "handshake_protocol", EndpointOnly: true}
 	if got != want {
 		t.Fatalf("Classify(101 + error) = %+v, want %+v", got, want)
 	}
@@ -112,7 +113,7 @@ func TestClassifyNetwork(t *testing.T) {
 	s := func(label string) policy.Decision {
 		return policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: label}
 	}
-	tlsStop := s("tls")
+	tlsStop := endpointOnly(s("tls"))
 	tlsStop.Code = 1015
 	dial := func(err error) error {
 		return fmt.Errorf("failed to WebSocket dial: failed to send handshake request: %w", err)
@@ -128,13 +129,13 @@ func TestClassifyNetwork(t *testing.T) {
 		{"unexpected EOF", fmt.Errorf("failed to read: %w", io.ErrUnexpectedEOF), retry(1006)},
 		{"broken pipe", opErr("write", syscall.EPIPE), retry(1006)},
 		{"use of closed connection", fmt.Errorf("failed to get reader: %w", net.ErrClosed), retry(1006)},
-		{"invalid close payload", errors.New("failed to get reader: received invalid close payload: invalid status code StatusCode(5000)"), retry(1006)},
-		{"nil error", nil, retry(1006)},
+		{"invalid close payload", errors.New("failed to get reader: received invalid close payload: invalid status code StatusCode(5000)"), notDropped(retry(1006))},
+		{"nil error", nil, notDropped(retry(1006))},
 		{"unreachable", dial(opErr("connect", syscall.ENETUNREACH)), r("dial_unreachable")},
 		{"host unreachable", dial(opErr("connect", syscall.EHOSTUNREACH)), r("dial_unreachable")},
 		{"dns temporary", dial(&net.DNSError{Err: "server misbehaving", Name: "x", IsTemporary: true}), r("dial_dns")},
 		{"dns timeout", dial(&net.DNSError{Err: "timeout", Name: "x", IsTimeout: true}), r("dial_dns")},
-		{"dns not found", dial(&net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}), s("dial_dns_not_found")},
+		{"dns not found", dial(&net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}), endpointOnly(s("dial_dns_not_found"))},
 		{"attempt deadline", dial(context.DeadlineExceeded), r("timeout")},
 		{"net timeout", dial(&net.OpError{Op: "dial", Err: timeoutErr{}}), r("timeout")},
 		{"canceled", dial(context.Canceled), s("canceled")},
@@ -145,7 +146,7 @@ func TestClassifyNetwork(t *testing.T) {
 		{"TLS alert", dial(tls.AlertError(40)), tlsStop},
 		{"unsupported scheme", fmt.Errorf("failed to dial: %w", policy.ErrUnsupportedScheme), s("dial_scheme")},
 		{"bad URL", fmt.Errorf("failed to parse url: %w", &url.Error{Op: "parse", URL: "ws://%zz", Err: errors.New("invalid escape")}), s("dial_url")},
-		{"read limit", fmt.Errorf("failed to read: %w", websocket.ErrMessageTooBig), stop(1009)},
+		{"read limit", fmt.Errorf("failed to read: %w", websocket.ErrMessageTooBig), notDropped(stop(1009))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,7 +27,7 @@ var ErrUnsupportedScheme = wsproto.ErrUnsupportedScheme
 func (p Policy) classifyNetwork(err error) Decision {
 	stop := func(label string) Decision { return Decision{Category: Terminal, Outcome: Stop, Label: label} }
 	retry := func(label string) Decision { return Decision{Category: Retryable, Outcome: Retry, Label: label} }
-	abnormal := Decision{Category: Retryable, Outcome: Retry, Code: websocket.StatusAbnormalClosure, Label: "close_1006"}
+	abnormal := Decision{Category: Retryable, Outcome: Retry, Code: websocket.StatusAbnormalClosure, Label: LabelAbnormal}
 
 	var dnsErr *net.DNSError
 	var urlErr *url.Error
@@ -36,33 +36,38 @@ func (p Policy) classifyNetwork(err error) Decision {
 		// Ended without saying why: as good as a drop.
 		return abnormal
 	case isTLSFailure(err):
-		d := stop("tls")
-		d.Code = websocket.StatusTLSHandshake
+		d := stop(LabelTLS)
+		d.Code, d.EndpointOnly = websocket.StatusTLSHandshake, true
 		return d
 	case errors.Is(err, ErrUnsupportedScheme):
-		return stop("dial_scheme")
+		return stop(LabelDialScheme)
 	case errors.As(err, &urlErr) && urlErr.Op == "parse":
-		return stop("dial_url")
+		return stop(LabelDialURL)
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsNotFound && !dnsErr.IsTemporary && !dnsErr.IsTimeout {
-			return stop("dial_dns_not_found")
+			d := stop(LabelDialDNSNotFound)
+			d.EndpointOnly = true
+			return d
 		}
-		return retry("dial_dns")
+		return retry(LabelDialDNS)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		d := retry("dial_refused")
+		d := retry(LabelDialRefused)
 		d.Spread = max(p.RefusedSpread, 0)
 		return d
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH),
 		errors.Is(err, syscall.ENETDOWN), errors.Is(err, syscall.EHOSTDOWN):
-		return retry("dial_unreachable")
+		return retry(LabelDialUnreachable)
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
 		// A per-attempt timeout. The caller's own context ending is the
 		// caller's to detect: Classify cannot tell whose deadline it was.
-		return retry("timeout")
+		return retry(LabelTimeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
 		errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed):
-		return abnormal
+		// The connection went away under the caller.
+		d := abnormal
+		d.Drop = true
+		return d
 	}
 	// Anything else without a close code (an invalid close payload, a
 	// malformed frame) ended the connection without a valid close frame.

@@ -130,11 +130,14 @@ const (
 
 // Default returns the default policy with every default spelled out.
 func Default() Policy {
-	return Policy{}.withDefaults()
+	return Policy{}.WithDefaults()
 }
 
-// withDefaults returns a copy with zero fields set to their defaults.
-func (p Policy) withDefaults() Policy {
+// WithDefaults returns a copy of p with every zero field that has a
+// default set to it; negative values, which mean none, stay. Applying it
+// twice changes nothing. reconnect.Dial applies it once, so that its
+// Conn, its hooks and Classifier see the policy in force.
+func (p Policy) WithDefaults() Policy {
 	if p.TryAgainLaterDelay == 0 {
 		p.TryAgainLaterDelay = DefaultTryAgainLaterDelay
 	}
@@ -193,8 +196,7 @@ func (p Policy) FreshBackoff() backoff.BackOff {
 	if p.NewBackoff != nil {
 		return p.NewBackoff()
 	}
-	p = p.withDefaults()
-	return NewExponential(p.Backoff, p.Rand)
+	return NewExponential(p.Backoff, p.Rand) // it fills in the defaults
 }
 
 // Delay returns the wait before the next attempt: the backoff's next value
@@ -207,7 +209,7 @@ func (p Policy) Delay(d Decision, next time.Duration) time.Duration {
 	wait := max(next, d.MinDelay, 0)
 	if d.Spread > 0 {
 		r := p.Rand
-		if r == nil {
+		if r == nil { // the zero Policy, used directly
 			r = rand.Float64
 		}
 		spread := time.Duration(r() * float64(d.Spread))

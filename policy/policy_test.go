@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -244,6 +245,65 @@ func FuzzClassify(f *testing.F) {
 		}
 		if d.Label == "" || len(d.Label) > 24 || strings.ContainsAny(d.Label, " \n") {
 			t.Fatalf("label %q", d.Label)
+		}
+	})
+}
+
+func TestWithDefaults(t *testing.T) {
+	t.Parallel()
+	now := func() time.Time { return epoch }
+	half := func() float64 { return 0.5 }
+	// numbers compares the plain-data fields; the funcs are checked apart.
+	numbers := func(p policy.Policy) policy.Policy {
+		p.Now, p.Rand, p.NewBackoff, p.Classifier, p.App.Func = nil, nil, nil, nil, nil
+		return p
+	}
+	tests := []struct {
+		name string
+		in   policy.Policy
+		want policy.Policy
+	}{
+		{"zero gets every default", policy.Policy{}, numbers(policy.Default())},
+		{"set values kept", policy.Policy{TryAgainLaterDelay: time.Second, FloorJitter: 0.1, Backoff: policy.Backoff{Max: time.Minute}},
+			func() policy.Policy {
+				p := numbers(policy.Default())
+				p.TryAgainLaterDelay, p.FloorJitter, p.Backoff.Max = time.Second, 0.1, time.Minute
+				return p
+			}()},
+		{"negative means none and stays", policy.Policy{RestartSpread: -1, RefusedSpread: -1, FloorJitter: -1, Backoff: policy.Backoff{Jitter: -1}},
+			func() policy.Policy {
+				p := numbers(policy.Default())
+				p.RestartSpread, p.RefusedSpread, p.FloorJitter, p.Backoff.Jitter = -1, -1, -1, -1
+				return p
+			}()},
+		{"limits have no default", policy.Policy{MaxAttempts: 3, MaxOutage: time.Minute},
+			func() policy.Policy {
+				p := numbers(policy.Default())
+				p.MaxAttempts, p.MaxOutage = 3, time.Minute
+				return p
+			}()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := tt.in.WithDefaults()
+			if got.Now == nil || got.Rand == nil {
+				t.Fatalf("WithDefaults left Now or Rand nil: %+v", got)
+			}
+			if !reflect.DeepEqual(numbers(got), tt.want) {
+				t.Fatalf("WithDefaults() = %+v, want %+v", numbers(got), tt.want)
+			}
+			again := got.WithDefaults()
+			if !reflect.DeepEqual(numbers(again), numbers(got)) {
+				t.Fatalf("WithDefaults not idempotent: %+v then %+v", numbers(got), numbers(again))
+			}
+		})
+	}
+	t.Run("funcs kept", func(t *testing.T) {
+		t.Parallel()
+		got := policy.Policy{Now: now, Rand: half}.WithDefaults()
+		if !got.Now().Equal(epoch) || got.Rand() != 0.5 {
+			t.Fatalf("WithDefaults replaced Now or Rand: %v, %v", got.Now(), got.Rand())
 		}
 	})
 }

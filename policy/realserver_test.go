@@ -67,8 +67,8 @@ func TestClassifyRealServers(t *testing.T) {
 				c.CloseNow()
 			}
 		}, retry(1006)},
-		{"invalid code 5000 on the wire", raw(wstest.Frame(wstest.OpClose, wstest.ClosePayload(5000, "x"))), retry(1006)},
-		{"1-byte close payload", raw(wstest.Frame(wstest.OpClose, []byte{3})), retry(1006)},
+		{"invalid code 5000 on the wire", raw(wstest.Frame(wstest.OpClose, wstest.ClosePayload(5000, "x"))), notDropped(retry(1006))},
+		{"1-byte close payload", raw(wstest.Frame(wstest.OpClose, []byte{3})), notDropped(retry(1006))},
 		{"non-UTF-8 reason", raw(wstest.Frame(wstest.OpClose, wstest.ClosePayload(1008, "\xff\xfe"))), stop(1008)},
 		{"handshake 401", status(401, "WWW-Authenticate", `Bearer realm="x"`), policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Status: 401, Label: "handshake_401", Auth: true}},
 		{"handshake 429 Retry-After 3", status(429, "Retry-After", "3"), policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Status: 429, MinDelay: 3 * time.Second, Spread: 600 * time.Millisecond, Label: "handshake_429"}},

@@ -5,6 +5,12 @@ import "time"
 // Clock is the time source of a Conn: event times, uptime, backoff waits,
 // attempt timeouts and the heartbeat all go through it, so tests can drive
 // a Conn with a fake clock. The methods must be safe for concurrent use.
+//
+// It stays beside testing/synctest because a synctest bubble's clock
+// stands still while a goroutine reads a real socket, and a Conn always
+// has one reading: tests against a real server (as this module's own are)
+// need a clock that moves on the test's word. See "Testing with time" in
+// the package documentation.
 type Clock interface {
 	Now() time.Time
 	// NewTimer returns a timer that sends on C after d.

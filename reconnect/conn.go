@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/wsreconnect/wsreconnect/internal/redact"
 	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 )
 
@@ -17,7 +18,7 @@ type Conn struct {
 	target  string // url without secrets, for events
 	opts    Options
 	scrub   func(error) error
-	secrets *secretBook // learned from Options.Target, for scrub
+	secrets *redact.Book // learned from Options.Target, for scrub
 
 	customDialer bool // Options.Dialer was set: its errors are its own
 
@@ -74,7 +75,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	}
 	for _, u := range append([]string{url}, o.Endpoints...) {
 		if err := wsproto.CheckURL(u); err != nil {
-			err = scrubber(u, nil)(err)
+			err = redact.Errors(u, nil)(err)
 			return nil, &Error{Kind: KindInvalid, Decision: o.Policy.Classify(err, nil), Err: err}
 		}
 	}
@@ -118,9 +119,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 func newConn(url string, o Options) *Conn {
 	c := &Conn{
 		url:     url,
-		target:  redactURL(url),
+		target:  redact.RawURL(url),
 		opts:    o,
-		secrets: &secretBook{},
+		secrets: &redact.Book{},
 		gate:    newGate(),
 		in:      newInbox(o.ReceiveMessages, o.ReceiveBytes),
 		wake:    make(chan struct{}, 1),
@@ -130,9 +131,9 @@ func newConn(url string, o Options) *Conn {
 		out:     outbox{maxMsgs: o.BufferMessages, maxB: o.BufferBytes},
 	}
 	for _, u := range o.Endpoints {
-		c.secrets.learn(u, nil)
+		c.secrets.Learn(u, nil)
 	}
-	c.scrub = scrubber(url, c.secrets)
+	c.scrub = redact.Errors(url, c.secrets)
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	return c
 }

@@ -201,4 +201,16 @@
 //			"delay", e.Delay, "err", e.Err)
 //	})
 //	c, err := reconnect.Dial(ctx, url, &reconnect.Options{Observer: obs})
+//
+// # Testing with time
+//
+// Options.Clock is the seam for tests of code built on a Conn: backoff
+// waits, attempt timeouts, MinUptime, the heartbeat, MaxAge and event
+// times all read it. testing/synctest fakes time too, but only while every
+// goroutine of its bubble is durably blocked, and a goroutine reading a
+// socket never is: a Conn talking to a real server (an httptest server on
+// loopback, a local broker) would keep a bubble's clock still. A fake
+// Clock moves when the test says so, whatever the network does. With an
+// in-memory network (net.Pipe behind DialOptions.HTTPClient), synctest
+// and SystemClock work together.
 package reconnect

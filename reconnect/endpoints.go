@@ -2,10 +2,9 @@ package reconnect
 
 import (
 	"context"
-	"math/rand/v2"
-	"net/http"
 	"time"
 
+	"github.com/wsreconnect/wsreconnect/internal/redact"
 	"github.com/wsreconnect/wsreconnect/policy"
 )
 
@@ -29,14 +28,11 @@ type endpoints struct {
 }
 
 func newEndpoints(url string, more []string, shuffle bool, rnd func() float64) endpoints {
-	list := []endpoint{{url: url, target: redactURL(url)}}
+	list := []endpoint{{url: url, target: redact.RawURL(url)}}
 	for _, u := range more {
-		list = append(list, endpoint{url: u, target: redactURL(u)})
+		list = append(list, endpoint{url: u, target: redact.RawURL(u)})
 	}
 	if shuffle { // a fleet should not all start on the first URL
-		if rnd == nil {
-			rnd = rand.Float64
-		}
 		for i := len(list) - 1; i > 0; i-- {
 			j := int(rnd() * float64(i+1))
 			list[i], list[j] = list[j], list[i]
@@ -55,7 +51,7 @@ func (e *endpoints) failed(d policy.Decision) bool {
 	switch {
 	case d.Retry():
 		e.list[e.cur].tried = true
-	case endpointOnly(d):
+	case d.EndpointOnly:
 		e.list[e.cur].skip = true
 	default:
 		return false // the service said stop, wherever it is asked
@@ -91,24 +87,6 @@ func (e *endpoints) up() {
 	for i := range e.list {
 		e.list[i].skip, e.list[i].tried = false, false
 	}
-}
-
-// endpointOnly reports decisions that say something about one endpoint
-// only: a handshake redirected or answered 404, 410 or 421, a protocol
-// mismatch, a name that does not resolve, a certificate that fails.
-func endpointOnly(d policy.Decision) bool {
-	switch d.Status {
-	case http.StatusNotFound, http.StatusGone, http.StatusMisdirectedRequest:
-		return true
-	}
-	if d.Status >= 300 && d.Status <= 399 {
-		return true
-	}
-	switch d.Label {
-	case "handshake_protocol", "dial_dns_not_found", "tls":
-		return true
-	}
-	return false
 }
 
 // budget waits for Options.DialBudget and returns how long it took. It is

@@ -87,6 +87,7 @@ func (k EventKind) String() string {
 
 // Event is one lifecycle event. Which fields are set depends on Kind.
 type Event struct {
+	// Kind says what happened, and so which fields are set.
 	Kind EventKind
 	// Time is when the event happened, on the Conn's Clock.
 	Time time.Time
@@ -97,10 +98,24 @@ type Event struct {
 	// userinfo, query or fragment; Endpoint is its index (Attempt.Endpoint).
 	Target   string
 	Endpoint int
-	Attempt  int
-	Status   int
+	// Attempt is the number of a dial attempt, counted as Policy.MaxAttempts
+	// counts them: the one starting or ended (EventAttempt,
+	// EventAttemptDone), the next one (EventWaiting), or how many were made
+	// (EventConnected, EventGaveUp, EventClosed).
+	Attempt int
+	// Status is the HTTP status of an attempt's handshake, in
+	// EventAttemptDone: 101 on success, 0 when no response came back.
+	Status int
+	// Duration is how long something took, as each EventKind says: an
+	// attempt, the outage before a connection, a connection's uptime, the
+	// outage before a give-up, a rotation.
 	Duration time.Duration
-	Delay    time.Duration
+	// Delay is the wait before the next attempt (EventWaiting), or the
+	// time an attempt waited for Options.DialBudget (EventAttempt).
+	Delay time.Duration
+	// Decision is the policy's classification of a failed attempt or an
+	// ended connection, and the reason for a wait, a give-up or the end;
+	// the zero Decision where nothing was classified.
 	Decision policy.Decision
 	// Err is the cause; URL secrets are removed from its text.
 	Err error

@@ -270,6 +270,7 @@ func (o *Options) cloneWithDefaults() (Options, error) {
 	if c.Policy.Now == nil {
 		c.Policy.Now = c.Clock.Now
 	}
+	c.Policy = c.Policy.WithDefaults() // once, for every use of the Conn
 	c.DialTimeout = orDefault(c.DialTimeout, DefaultDialTimeout)
 	c.MinUptime = orDefault(c.MinUptime, DefaultMinUptime)
 	c.PingInterval = orDefault(c.PingInterval, DefaultPingInterval)

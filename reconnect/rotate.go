@@ -2,11 +2,7 @@ package reconnect
 
 import (
 	"errors"
-	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
-	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -30,6 +26,7 @@ import (
 // handshake ends; coder/websocket discards data that arrives while it
 // reads the handshake itself, so the switch may then lose or repeat a few
 // messages.
+
 // LabelRotated labels the end of a connection that a rotation replaced.
 const LabelRotated = "rotated"
 
@@ -241,10 +238,7 @@ func (c *Conn) startAge(lk *link) Timer {
 	if c.opts.MaxAge <= 0 {
 		return nil
 	}
-	r := c.opts.Policy.Rand
-	if r == nil {
-		r = rand.Float64
-	}
+	r := c.opts.Policy.Rand // set by Dial
 	age := time.Duration(float64(c.opts.MaxAge) * (1 - max(c.opts.MaxAgeJitter, 0)*r()))
 	return c.opts.Clock.AfterFunc(age, func() { c.rotateFrom(lk) })
 }
@@ -270,7 +264,7 @@ func (c *Conn) armFailback(lk *link) {
 func (c *Conn) classifyAttempt(err error, resp *http.Response) policy.Decision {
 	d := c.classify(err, resp)
 	var h *hookError
-	if errors.As(err, &h) && d.Label == "close_1006" && !dropped(err) {
+	if errors.As(err, &h) && d.Label == policy.LabelAbnormal && !d.Drop && !errors.Is(err, errCut) {
 		// Not a drop: the hook's own failure, with no close code.
 		d.Label, d.Code = h.label, 0
 	}
@@ -284,13 +278,4 @@ func (c *Conn) alignBound() time.Duration {
 		return c.opts.DialTimeout
 	}
 	return DefaultDialTimeout
-}
-
-// dropped reports an error that is a connection ending under an attempt:
-// a close frame, an EOF, a reset, a closed socket.
-func dropped(err error) bool {
-	var ce websocket.CloseError
-	return errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, errCut)
 }

@@ -66,7 +66,7 @@ func (c *Conn) apply(ctx context.Context, a Attempt) (string, *websocket.DialOpt
 		c.fail(p)
 		return "", nil, p
 	}
-	c.secrets.learn(t.URL, t.Header)
+	c.secrets.Learn(t.URL, t.Header)
 	if err != nil {
 		return "", nil, &hookError{LabelTarget, "failed to run Target", err}
 	}

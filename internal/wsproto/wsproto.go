@@ -15,23 +15,10 @@ import (
 const MaxCloseReason = 123
 
 // ErrUnsupportedScheme reports a URL whose scheme is not ws, wss, http or
-// https.
+// https. Users know it as policy.ErrUnsupportedScheme, hence its "policy: "
+// prefix: it is defined here, below both packages, because reconnect
+// makes it (CheckURL) and policy classifies it.
 var ErrUnsupportedScheme = errors.New("policy: unsupported URL scheme")
-
-// RedactURL returns u without userinfo, query or fragment, safe for logs,
-// events and spans; u is not changed. It returns "" when the result would
-// read back as something else: a path that starts with "//" and has no
-// host ("//@//x" once the userinfo is gone) would parse as a host or a
-// userinfo.
-func RedactURL(u *url.URL) string {
-	c := *u
-	c.User, c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = nil, "", false, "", ""
-	s := c.String()
-	if v, err := url.Parse(s); err != nil || v.User != nil || v.Host != c.Host || v.Path != c.Path {
-		return ""
-	}
-	return s
-}
 
 // CheckURL reports a URL that websocket.Dial cannot use: one that does not
 // parse (a *url.Error) or whose scheme is not ws, wss, http or https (wraps
@@ -63,13 +50,18 @@ func SendableCode(code websocket.StatusCode) bool {
 // TrimReason makes reason valid UTF-8 and cuts it to the 123 bytes a close
 // frame can carry, without splitting a rune.
 func TrimReason(reason string) string {
-	reason = strings.ToValidUTF8(reason, "\uFFFD")
-	if len(reason) <= MaxCloseReason {
-		return reason
+	return TrimTo(reason, MaxCloseReason)
+}
+
+// TrimTo makes s valid UTF-8 and cuts it to at most n bytes, without
+// splitting a rune.
+func TrimTo(s string, n int) string {
+	s, n = strings.ToValidUTF8(s, "\uFFFD"), max(n, 0)
+	if len(s) <= n {
+		return s
 	}
-	cut := MaxCloseReason
-	for cut > 0 && !utf8.RuneStart(reason[cut]) {
-		cut--
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
-	return reason[:cut]
+	return s[:n]
 }

@@ -1,4 +1,4 @@
-package reconnect
+package redact
 
 import (
 	"errors"
@@ -9,35 +9,22 @@ import (
 	"sync"
 
 	"github.com/coder/websocket"
-
-	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 )
 
-// redactURL returns raw without userinfo, query or fragment: safe for
-// logs, events and spans.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		if s := wsproto.RedactURL(u); s != "" {
-			return s
-		}
-	}
-	return "invalid-url"
-}
-
-// scrubber returns a func that removes URL secrets (userinfo, query,
+// Errors returns a func that removes URL secrets (userinfo, query,
 // fragment) from the text of an error and of every error in its chain,
 // keeping the chain for errors.Is and errors.As. It knows raw, the URL
-// given to Dial, and finds any other URL in the texts: net/http quotes
+// the caller dials, and finds any other URL in the texts: net/http quotes
 // the URL it requested in its errors, and a custom Dialer may dial
 // another URL, with its own token, than the one it was given.
 //
-// book, if not nil, holds more secrets learned since: what Options.Target
-// returned for recent attempts.
-func scrubber(raw string, book *secretBook) func(error) error {
+// book, if not nil, holds more secrets learned since (reconnect keeps
+// there what Options.Target returned for recent attempts).
+func Errors(raw string, book *Book) func(error) error {
 	// All of raw is the URL, spaces and quotes included.
 	_, afterScheme, _ := strings.Cut(raw, "://")
 	known := spanSecrets(nil, afterScheme)
-	target := redactURL(raw)
+	target := RawURL(raw)
 	return func(err error) error {
 		if err == nil {
 			return nil
@@ -174,8 +161,9 @@ func (e *scrubbedJoin) Unwrap() []error {
 	return out
 }
 
-// secretBook keeps the secrets of the most recent attempts' targets.
-type secretBook struct {
+// Book keeps the secrets of the most recent attempts' targets. The zero
+// value is ready to use; a Book is safe for concurrent use.
+type Book struct {
 	mu     sync.Mutex
 	recent []string
 }
@@ -184,10 +172,10 @@ type secretBook struct {
 // must not grow it without end.
 const maxSecrets = 64
 
-// learn adds the secrets of a target: those of its URL, and its header
+// Learn adds the secrets of a target: those of its URL, and its header
 // values long enough to be credentials (whole, and each word, for
 // "Bearer <token>").
-func (b *secretBook) learn(rawURL string, h http.Header) {
+func (b *Book) Learn(rawURL string, h http.Header) {
 	var add []string
 	if _, afterScheme, ok := strings.Cut(rawURL, "://"); ok {
 		add = spanSecrets(add, afterScheme)
@@ -216,7 +204,7 @@ func (b *secretBook) learn(rawURL string, h http.Header) {
 	}
 }
 
-func (b *secretBook) list() []string {
+func (b *Book) list() []string {
 	if b == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package reconnect
+package redact
 
 // Finding URLs in free text, so their secrets can be removed from error
 // texts that quote them (net/http does, query and all).
