@@ -1,0 +1,95 @@
+package conformance_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/wsreconnect/wsreconnect/internal/conformance"
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
+	"github.com/wsreconnect/wsreconnect/reconnect"
+)
+
+// runConn echoes through a reconnect.Conn read the way m says. The
+// outcome's decision is that of the first connection end that is not a
+// rotation; the Conn is closed once the server has finished the case.
+func runConn(t *testing.T, srv *conformance.Server, c conformance.Case, m mode) outcome {
+	url, trace := srv.Start(c, m.rotate)
+	ctx, cancel := context.WithTimeout(context.Background(), conformance.Deadline)
+	defer cancel()
+	ends := make(chan string, 1)
+	obs := func(e reconnect.Event) {
+		if e.Kind == reconnect.EventDisconnected && e.Decision.Label != reconnect.LabelRotated {
+			select {
+			case ends <- decisionText(e.Decision):
+			default:
+			}
+		}
+	}
+	o := &reconnect.Options{Observer: reconnect.ObserverFunc(obs), ReadLimit: readLimit(c), PingInterval: -1}
+	if m.heartbeat {
+		o.PingInterval, o.PingTimeout = 5*time.Millisecond, 5*time.Second
+	}
+	e := &echoer{ctx: ctx}
+	ready := make(chan struct{})
+	var conn *reconnect.Conn
+	if m.handler {
+		o.OnMessage = handlerFor(func() *reconnect.Conn {
+			select {
+			case <-ready:
+				return conn
+			case <-ctx.Done():
+				return nil
+			}
+		}, e.echo)
+	}
+	conn, err := reconnect.Dial(ctx, url, o)
+	close(ready)
+	if err != nil {
+		return outcome{problem: "dial: " + err.Error()}
+	}
+	defer conn.CloseNow()
+	if m.rotate {
+		conn.Rotate()
+	}
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		if !m.handler {
+			readLoop(ctx, conn, e, m.direct)
+		}
+	}()
+	var out outcome
+	select {
+	case out.decision = <-ends:
+	case <-time.After(conformance.Deadline + 5*time.Second):
+		out.problem = "the connection never ended"
+	}
+	out.trace, out.problem = waitTrace(trace)
+	conn.CloseNow()
+	select {
+	case <-readDone:
+	case <-time.After(wstest.Guard):
+		out.problem = "Read did not return after CloseNow"
+	}
+	e.mu.Lock()
+	out.got = e.got
+	e.mu.Unlock()
+	return out
+}
+
+// readLoop reads and echoes until the Conn ends. direct reads with a ctx
+// that cannot end, which lets Read read the connection itself.
+func readLoop(ctx context.Context, c *reconnect.Conn, e *echoer, direct bool) {
+	rctx := ctx
+	if direct {
+		rctx = context.Background()
+	}
+	for {
+		m, err := c.ReadMessage(rctx)
+		if err != nil {
+			return
+		}
+		e.echo(c, m)
+	}
+}

@@ -1,0 +1,104 @@
+package conformance
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
+)
+
+// Deadline bounds one case's connection on the server's side.
+const Deadline = 30 * time.Second
+
+// Server plays cases, one run per URL.
+type Server struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	runs map[string]*run
+	n    int
+}
+
+type run struct {
+	c      Case
+	hold   bool // the first connection is held open for a rotation
+	conns  int
+	result chan string
+}
+
+// NewServer starts a Server on loopback; Close stops it.
+func NewServer() *Server {
+	s := &Server{runs: map[string]*run{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Close stops the server; runs still open fail.
+func (s *Server) Close() { s.srv.Close() }
+
+// Start registers a run of c and returns its URL and the channel that
+// gets the case's trace. With hold, the first connection to the URL is a
+// plain one that stays open until the client closes it (the connection a
+// rotation replaces) and the case plays on the second. Later connections
+// are refused with 503.
+func (s *Server) Start(c Case, hold bool) (url string, trace <-chan string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	path := fmt.Sprintf("/%s/%d", c.ID, s.n)
+	r := &run{c: c, hold: hold, result: make(chan string, 1)}
+	s.runs[path] = r
+	return "ws" + strings.TrimPrefix(s.srv.URL, "http") + path, r.result
+}
+
+func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
+	s.mu.Lock()
+	r := s.runs[req.URL.Path]
+	n := 0
+	if r != nil {
+		r.conns++
+		n = r.conns
+	}
+	s.mu.Unlock()
+	switch {
+	case r == nil:
+		http.NotFound(w, req)
+	case r.hold && n == 1:
+		hold(w, req)
+	case r.hold && n == 2, !r.hold && n == 1:
+		r.result <- play(w, req, r.c)
+	default:
+		http.Error(w, "the case has been played", http.StatusServiceUnavailable)
+	}
+}
+
+// hold accepts and reads until the client closes.
+func hold(w http.ResponseWriter, req *http.Request) {
+	ws, err := websocket.Accept(w, req, nil)
+	if err != nil {
+		return
+	}
+	defer ws.CloseNow()
+	for {
+		if _, _, err := ws.Read(req.Context()); err != nil {
+			return
+		}
+	}
+}
+
+// play accepts by hand and plays c.
+func play(w http.ResponseWriter, req *http.Request, c Case) string {
+	conn, brw, err := wstest.Accept(w, req)
+	if err != nil {
+		return "handshake failed: " + err.Error()
+	}
+	defer conn.Close()
+	p := newPeer(conn, brw, Deadline)
+	c.Play(p)
+	return p.Trace()
+}
