@@ -21,6 +21,8 @@ type outcome struct {
 	got      []string // digests of the messages the application received
 	decision string   // the policy's decision on the end, "outcome label"
 	problem  string   // the harness could not run the path
+
+	heartbeats int // pongs the heartbeat got while the case played
 }
 
 // path runs a case through one client.
@@ -65,7 +67,7 @@ func waitTrace(trace <-chan string) (string, string) {
 
 // runRaw echoes with coder/websocket alone, as its Autobahn client does.
 func runRaw(t *testing.T, srv *conformance.Server, c conformance.Case) outcome {
-	url, trace := srv.Start(c, false)
+	url, trace := srv.Start(c, conformance.RunOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), conformance.Deadline)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, url, nil)
@@ -93,7 +95,7 @@ func runRaw(t *testing.T, srv *conformance.Server, c conformance.Case) outcome {
 type mode struct {
 	direct    bool // Read with a ctx that cannot end: Read reads the connection itself
 	handler   bool // Options.OnMessage
-	heartbeat bool // pings every 5 ms while the case plays
+	heartbeat bool // pings every millisecond; the case starts after the first pong
 	rotate    bool // the case plays on the connection a rotation makes
 }
 

@@ -74,7 +74,11 @@ func report(cases []conformance.Case, results [][]outcome) string {
 	fmt.Fprintf(&b, " %-26s %s\n", "client did", "decision")
 	count := map[string]int{}
 	var notes []string
+	pongs := 0
 	for i, c := range cases {
+		for _, o := range results[i] {
+			pongs += o.heartbeats
+		}
 		fmt.Fprintf(&b, "%-7s %-52s", c.ID, c.Desc)
 		for j := range paths {
 			v := verdict(c, results[i], j)
@@ -89,6 +93,7 @@ func report(cases []conformance.Case, results [][]outcome) string {
 	fmt.Fprintf(&b, "\n%d cases x %d paths: %d OK, %d NON-STRICT, %d INFORMATIONAL, %d FAILED, %d not run\n",
 		len(cases), len(paths), count["OK"], count["NON-STRICT"], count["INFO"], count["FAILED"], count["-"])
 	b.WriteString("NON-STRICT: " + conformance.NonStrictWhy + "\n")
+	fmt.Fprintf(&b, "heartbeat: every case started after a ping's pong; %d EventHeartbeat in all\n", pongs)
 	if count["-"] > 0 {
 		b.WriteString("not run: 16 MiB of text under -race (1.2.8 has the 16 MiB binary message)\n")
 	}

@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,12 +15,18 @@ import (
 // outcome's decision is that of the first connection end that is not a
 // rotation; the Conn is closed once the server has finished the case.
 func runConn(t *testing.T, srv *conformance.Server, c conformance.Case, m mode) outcome {
-	url, trace := srv.Start(c, m.rotate)
+	url, trace := srv.Start(c, conformance.RunOptions{Hold: m.rotate, AwaitPing: m.heartbeat})
 	ctx, cancel := context.WithTimeout(context.Background(), conformance.Deadline)
 	defer cancel()
 	ends := make(chan string, 1)
+	var heartbeats, rotations atomic.Int32
 	obs := func(e reconnect.Event) {
-		if e.Kind == reconnect.EventDisconnected && e.Decision.Label != reconnect.LabelRotated {
+		switch {
+		case e.Kind == reconnect.EventHeartbeat:
+			heartbeats.Add(1)
+		case e.Kind == reconnect.EventConnected && e.Rotation:
+			rotations.Add(1)
+		case e.Kind == reconnect.EventDisconnected && e.Decision.Label != reconnect.LabelRotated:
 			select {
 			case ends <- decisionText(e.Decision):
 			default:
@@ -28,7 +35,7 @@ func runConn(t *testing.T, srv *conformance.Server, c conformance.Case, m mode) 
 	}
 	o := &reconnect.Options{Observer: reconnect.ObserverFunc(obs), ReadLimit: readLimit(c), PingInterval: -1}
 	if m.heartbeat {
-		o.PingInterval, o.PingTimeout = 5*time.Millisecond, 5*time.Second
+		o.PingInterval, o.PingTimeout = time.Millisecond, 5*time.Second
 	}
 	e := &echoer{ctx: ctx}
 	ready := make(chan struct{})
@@ -75,6 +82,10 @@ func runConn(t *testing.T, srv *conformance.Server, c conformance.Case, m mode) 
 	e.mu.Lock()
 	out.got = e.got
 	e.mu.Unlock()
+	out.heartbeats = int(heartbeats.Load())
+	if m.rotate && rotations.Load() != 1 && out.problem == "" {
+		out.problem = "the case did not play on a rotation's connection"
+	}
 	return out
 }
 

@@ -84,6 +84,22 @@ func (p *Peer) next() (wstest.ClientFrame, bool) {
 	return wstest.ClientFrame{}, false
 }
 
+// awaitPing reads until the client pings, and answers it.
+func (p *Peer) awaitPing() bool {
+	for {
+		f, err := wstest.ReadFrame(p.r, frameLimit)
+		if err != nil {
+			p.fail(err)
+			return false
+		}
+		if f.Opcode == wstest.OpPing {
+			p.Send(wstest.Frame(wstest.OpPong, f.Payload))
+			return true
+		}
+		p.note(fmt.Sprintf("opcode %d", f.Opcode))
+	}
+}
+
 // fail notes how the connection failed without a close frame.
 func (p *Peer) fail(err error) {
 	var ne net.Error

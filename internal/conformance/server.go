@@ -26,9 +26,20 @@ type Server struct {
 
 type run struct {
 	c      Case
-	hold   bool // the first connection is held open for a rotation
+	opts   RunOptions
 	conns  int
 	result chan string
+}
+
+// RunOptions say how a run plays its case.
+type RunOptions struct {
+	// Hold keeps the first connection to the URL open, as a plain one,
+	// until the client closes it (the connection a rotation replaces); the
+	// case plays on the second.
+	Hold bool
+	// AwaitPing starts the case only once the client has pinged (a
+	// heartbeat) and got its pong.
+	AwaitPing bool
 }
 
 // NewServer starts a Server on loopback; Close stops it.
@@ -42,16 +53,14 @@ func NewServer() *Server {
 func (s *Server) Close() { s.srv.Close() }
 
 // Start registers a run of c and returns its URL and the channel that
-// gets the case's trace. With hold, the first connection to the URL is a
-// plain one that stays open until the client closes it (the connection a
-// rotation replaces) and the case plays on the second. Later connections
-// are refused with 503.
-func (s *Server) Start(c Case, hold bool) (url string, trace <-chan string) {
+// gets the case's trace. Connections after the one the case plays on are
+// refused with 503.
+func (s *Server) Start(c Case, o RunOptions) (url string, trace <-chan string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.n++
 	path := fmt.Sprintf("/%s/%d", c.ID, s.n)
-	r := &run{c: c, hold: hold, result: make(chan string, 1)}
+	r := &run{c: c, opts: o, result: make(chan string, 1)}
 	s.runs[path] = r
 	return "ws" + strings.TrimPrefix(s.srv.URL, "http") + path, r.result
 }
@@ -68,10 +77,10 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 	switch {
 	case r == nil:
 		http.NotFound(w, req)
-	case r.hold && n == 1:
+	case r.opts.Hold && n == 1:
 		hold(w, req)
-	case r.hold && n == 2, !r.hold && n == 1:
-		r.result <- play(w, req, r.c)
+	case r.opts.Hold && n == 2, !r.opts.Hold && n == 1:
+		r.result <- play(w, req, r.c, r.opts.AwaitPing)
 	default:
 		http.Error(w, "the case has been played", http.StatusServiceUnavailable)
 	}
@@ -92,13 +101,16 @@ func hold(w http.ResponseWriter, req *http.Request) {
 }
 
 // play accepts by hand and plays c.
-func play(w http.ResponseWriter, req *http.Request, c Case) string {
+func play(w http.ResponseWriter, req *http.Request, c Case, awaitPing bool) string {
 	conn, brw, err := wstest.Accept(w, req)
 	if err != nil {
 		return "handshake failed: " + err.Error()
 	}
 	defer conn.Close()
 	p := newPeer(conn, brw, Deadline)
+	if awaitPing && !p.awaitPing() {
+		return "no ping before the case: " + p.Trace()
+	}
 	c.Play(p)
 	return p.Trace()
 }
