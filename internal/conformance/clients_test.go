@@ -121,6 +121,13 @@ func (e *echoer) echo(c *reconnect.Conn, m reconnect.Message) {
 	}
 }
 
+// messages returns what the application received.
+func (e *echoer) messages() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.got
+}
+
 func connPath(m mode) func(*testing.T, *conformance.Server, conformance.Case) outcome {
 	return func(t *testing.T, srv *conformance.Server, c conformance.Case) outcome {
 		return runConn(t, srv, c, m)

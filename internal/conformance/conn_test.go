@@ -11,29 +11,36 @@ import (
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
-// runConn echoes through a reconnect.Conn read the way m says. The
-// outcome's decision is that of the first connection end that is not a
-// rotation; the Conn is closed once the server has finished the case.
+// watch is the Observer of a path's Conn: it keeps the decision on the
+// first end that is not a rotation, and counts heartbeats and rotations.
+type watch struct {
+	ends                  chan string
+	heartbeats, rotations atomic.Int32
+}
+
+func (w *watch) OnEvent(e reconnect.Event) {
+	switch {
+	case e.Kind == reconnect.EventHeartbeat:
+		w.heartbeats.Add(1)
+	case e.Kind == reconnect.EventConnected && e.Rotation:
+		w.rotations.Add(1)
+	case e.Kind == reconnect.EventDisconnected && e.Decision.Label != reconnect.LabelRotated:
+		select {
+		case w.ends <- decisionText(e.Decision):
+		default:
+		}
+	}
+}
+
+// runConn echoes through a reconnect.Conn read the way m says. The Conn
+// is closed once its first connection has ended and the server has
+// finished the case.
 func runConn(t *testing.T, srv *conformance.Server, c conformance.Case, m mode) outcome {
 	url, trace := srv.Start(c, conformance.RunOptions{Hold: m.rotate, AwaitPing: m.heartbeat})
 	ctx, cancel := context.WithTimeout(context.Background(), conformance.Deadline)
 	defer cancel()
-	ends := make(chan string, 1)
-	var heartbeats, rotations atomic.Int32
-	obs := func(e reconnect.Event) {
-		switch {
-		case e.Kind == reconnect.EventHeartbeat:
-			heartbeats.Add(1)
-		case e.Kind == reconnect.EventConnected && e.Rotation:
-			rotations.Add(1)
-		case e.Kind == reconnect.EventDisconnected && e.Decision.Label != reconnect.LabelRotated:
-			select {
-			case ends <- decisionText(e.Decision):
-			default:
-			}
-		}
-	}
-	o := &reconnect.Options{Observer: reconnect.ObserverFunc(obs), ReadLimit: readLimit(c), PingInterval: -1}
+	w := &watch{ends: make(chan string, 1)}
+	o := &reconnect.Options{Observer: w, ReadLimit: readLimit(c), PingInterval: -1}
 	if m.heartbeat {
 		o.PingInterval, o.PingTimeout = time.Millisecond, 5*time.Second
 	}
@@ -66,26 +73,33 @@ func runConn(t *testing.T, srv *conformance.Server, c conformance.Case, m mode) 
 			readLoop(ctx, conn, e, m.direct)
 		}
 	}()
+	out := finish(conn, w, trace, readDone)
+	out.got = e.messages()
+	if m.rotate && w.rotations.Load() != 1 && out.problem == "" {
+		out.problem = "the case did not play on a rotation's connection"
+	}
+	return out
+}
+
+// finish waits for the end's decision and the server's trace, closes the
+// Conn and waits for its reader.
+func finish(conn *reconnect.Conn, w *watch, trace <-chan string, readDone <-chan struct{}) outcome {
 	var out outcome
 	select {
-	case out.decision = <-ends:
+	case out.decision = <-w.ends:
 	case <-time.After(conformance.Deadline + 5*time.Second):
 		out.problem = "the connection never ended"
 	}
-	out.trace, out.problem = waitTrace(trace)
+	var problem string
+	out.trace, problem = waitTrace(trace)
+	out.problem += problem
 	conn.CloseNow()
 	select {
 	case <-readDone:
 	case <-time.After(wstest.Guard):
-		out.problem = "Read did not return after CloseNow"
+		out.problem += "Read did not return after CloseNow"
 	}
-	e.mu.Lock()
-	out.got = e.got
-	e.mu.Unlock()
-	out.heartbeats = int(heartbeats.Load())
-	if m.rotate && rotations.Load() != 1 && out.problem == "" {
-		out.problem = "the case did not play on a rotation's connection"
-	}
+	out.heartbeats = int(w.heartbeats.Load())
 	return out
 }
 
