@@ -42,7 +42,10 @@ func runConn(t *testing.T, srv *conformance.Server, c conformance.Case, m mode) 
 	w := &watch{ends: make(chan string, 1)}
 	o := &reconnect.Options{Observer: w, ReadLimit: readLimit(c), PingInterval: -1}
 	if m.heartbeat {
-		o.PingInterval, o.PingTimeout = time.Millisecond, 5*time.Second
+		// A pong waits behind a long frame (16 MiB under -race takes
+		// seconds): the timeout is the case's, so the path checks that
+		// pings interleave, not how fast a frame is read.
+		o.PingInterval, o.PingTimeout = time.Millisecond, conformance.Deadline
 	}
 	e := &echoer{ctx: ctx}
 	ready := make(chan struct{})
