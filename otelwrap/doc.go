@@ -78,7 +78,7 @@
 //	                                                                       .disconnect.outcome
 //	websocket.client.disconnections       counter         {disconnection}  websocket.close.code, .disconnect.category,
 //	                                                                       .disconnect.outcome, .disconnect.label
-//	websocket.client.open_connections     up-down counter {connection}     none
+//	websocket.client.connection.count     up-down counter {connection}     none
 //	websocket.client.outage.duration      histogram       s                error.type when the outage did not end
 //	                                                                       in a connection
 //	websocket.client.connection.duration  histogram       s                as disconnections
@@ -93,4 +93,11 @@
 // in seconds: 0.1 s to 30 min for outages and waits, 1 s to 1 day for
 // connections, 100 µs to 5 s for pings. The first connect counts as an
 // outage.
+//
+// The names follow the OpenTelemetry naming rules: the websocket.client
+// namespace (no convention covers WebSocket yet, so these are this
+// package's own), UCUM units (s, or an {annotation} for counts), counters
+// named in the plural of what they count, and the up-down counter of
+// connections that are up named .count, not pluralised
+// (http.client.open_connections predates that rule).
 package otelwrap

@@ -131,7 +131,7 @@ var metricInfo = map[string]struct {
 }{
 	"websocket.client.attempts":            {"Dial attempts, each covering the handshake and OnConnect.", "{attempt}", nil},
 	"websocket.client.disconnections":      {"Established connections that ended.", "{disconnection}", nil},
-	"websocket.client.open_connections":    {"Connections that are up.", "{connection}", nil},
+	"websocket.client.connection.count":    {"Connections that are up.", "{connection}", nil},
 	"websocket.client.outage.duration":     {"Time without a connection, from the drop or the first attempt to the next connection or the end.", "s", waitBuckets},
 	"websocket.client.connection.duration": {"How long established connections stayed up.", "s", lifetimeBuckets},
 	"websocket.client.backoff.delay":       {"Waits before a reconnect attempt.", "s", waitBuckets},

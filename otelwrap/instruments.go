@@ -13,7 +13,7 @@ import (
 const (
 	metricAttempts       = "websocket.client.attempts"
 	metricDisconnections = "websocket.client.disconnections"
-	metricOpen           = "websocket.client.open_connections"
+	metricConnections    = "websocket.client.connection.count"
 	metricOutage         = "websocket.client.outage.duration"
 	metricLifetime       = "websocket.client.connection.duration"
 	metricBackoff        = "websocket.client.backoff.delay"
@@ -49,7 +49,7 @@ func newInstruments(m metric.Meter) *instruments {
 		metric.WithDescription("Dial attempts, each covering the handshake and OnConnect."))
 	in.disconnections, e[1] = m.Int64Counter(metricDisconnections, metric.WithUnit("{disconnection}"),
 		metric.WithDescription("Established connections that ended."))
-	in.open, e[2] = m.Int64UpDownCounter(metricOpen, metric.WithUnit("{connection}"),
+	in.open, e[2] = m.Int64UpDownCounter(metricConnections, metric.WithUnit("{connection}"),
 		metric.WithDescription("Connections that are up."))
 	in.outage, e[3] = m.Float64Histogram(metricOutage, metric.WithUnit("s"),
 		metric.WithDescription("Time without a connection, from the drop or the first attempt to the next connection or the end."),

@@ -98,7 +98,7 @@ websocket.reconnect internal +10.7s..+10.8s Error "reconnect: closed (close_1006
 			want: []metricdata.Metrics{
 				sum("websocket.client.attempts", true, pt(1, errType("dial_refused"), retryable, retry), pt(1, statusClass("1xx"))),
 				sum("websocket.client.disconnections", true, pt(1, code(1006), retryable, retry, lbl("close_1006"))),
-				sum("websocket.client.open_connections", false, pt(0)),
+				sum("websocket.client.connection.count", false, pt(0)),
 				histogram("websocket.client.outage.duration", obs([]float64{0.7}), obs([]float64{0.1}, errType("closed"))),
 				histogram("websocket.client.connection.duration", obs([]float64{10}, code(1006), retryable, retry, lbl("close_1006"))),
 				histogram("websocket.client.backoff.delay",
@@ -170,7 +170,7 @@ websocket.session internal +0s..+1m30s Unset
 			want: []metricdata.Metrics{
 				sum("websocket.client.attempts", true, pt(1, statusClass("1xx"))),
 				sum("websocket.client.disconnections", true, pt(1, terminal, stop, lbl("closed"))),
-				sum("websocket.client.open_connections", false, pt(0)),
+				sum("websocket.client.connection.count", false, pt(0)),
 				histogram("websocket.client.outage.duration", obs([]float64{0})),
 				histogram("websocket.client.connection.duration", obs([]float64{90}, terminal, stop, lbl("closed"))),
 			},
@@ -200,7 +200,7 @@ websocket.session internal +5s..+6s Unset
 			want: []metricdata.Metrics{
 				sum("websocket.client.attempts", true, pt(2, statusClass("1xx"))),
 				sum("websocket.client.disconnections", true, pt(1, retryable, retry, lbl("reconnect")), pt(1, terminal, stop, lbl("closed"))),
-				sum("websocket.client.open_connections", false, pt(0)),
+				sum("websocket.client.connection.count", false, pt(0)),
 				histogram("websocket.client.outage.duration", obs([]float64{0, 0})),
 				histogram("websocket.client.connection.duration", obs([]float64{5}, retryable, retry, lbl("reconnect")), obs([]float64{1}, terminal, stop, lbl("closed"))),
 			},

@@ -67,7 +67,7 @@ websocket.session internal +1m2s..+1m10s Unset
 		want: []metricdata.Metrics{
 			sum("websocket.client.attempts", true, pt(2, statusClass("1xx")), pt(1, statusClass("5xx"), errType("handshake_503"), retryable, retry)),
 			sum("websocket.client.disconnections", true, pt(1, retryable, retry, lbl("rotated")), pt(1, terminal, stop, lbl("closed"))),
-			sum("websocket.client.open_connections", false, pt(0)),
+			sum("websocket.client.connection.count", false, pt(0)),
 			histogram("websocket.client.outage.duration", obs([]float64{0})),
 			histogram("websocket.client.connection.duration", obs([]float64{62}, retryable, retry, lbl("rotated")), obs([]float64{8}, terminal, stop, lbl("closed"))),
 			histogram("websocket.client.backoff.delay", obs([]float64{1}, retryable, retry, lbl("handshake_503"))),

@@ -160,7 +160,7 @@ func TestScriptedSequence(t *testing.T) {
 			pt(2, statusClass("5xx"), errType("handshake_503"), retryable, retry),
 			pt(2, statusClass("1xx"))),
 		sum("websocket.client.disconnections", true, pt(1, restarted...), pt(1, kicked...)),
-		sum("websocket.client.open_connections", false, pt(0)),
+		sum("websocket.client.connection.count", false, pt(0)),
 		histogram("websocket.client.outage.duration", obs([]float64{2, 0.25})),
 		histogram("websocket.client.connection.duration", obs([]float64{10}, restarted...), obs([]float64{3}, kicked...)),
 		histogram("websocket.client.backoff.delay", obs([]float64{1, 1}, busy...), obs([]float64{0.25}, restarted...)),

@@ -18,20 +18,3 @@ func connectionSpans(tp trace.TracerProvider) reconnect.Observer {
 		otelwrap.WithCloseReason(64),
 	)
 }
-
-// fanout returns an Observer that passes each event to every non-nil
-// observer, in order. The reconnect package takes one Observer; this is
-// how a program logs, counts and traces at the same time.
-func fanout(obs ...reconnect.Observer) reconnect.Observer {
-	var list []reconnect.Observer
-	for _, o := range obs {
-		if o != nil {
-			list = append(list, o)
-		}
-	}
-	return reconnect.ObserverFunc(func(e reconnect.Event) {
-		for _, o := range list {
-			o.OnEvent(e)
-		}
-	})
-}

@@ -148,7 +148,7 @@ func dialCast(ctx context.Context, cfg config, url string, out *renderer, jl *js
 		if jl != nil {
 			jsonObs = jl.observer(name)
 		}
-		opts.Observer = fanout(c, out.observer(name), jsonObs, spans.observer())
+		opts.Observer = reconnect.Observers(c, out.observer(name), jsonObs, spans.observer())
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		conn, err := reconnect.Dial(dctx, url, opts)
 		cancel()

@@ -1,0 +1,35 @@
+package conformance_test
+
+import (
+	"testing"
+
+	"github.com/wsreconnect/wsreconnect/internal/conformance"
+)
+
+// TestFailuresCatchEachDifference checks that the suite's verdicts can
+// fail: each way a path can fall short is reported.
+func TestFailuresCatchEachDifference(t *testing.T) {
+	t.Parallel()
+	c := conformance.Case{ID: "x", Want: "echo, close 1002", NonStrict: "close 1002", Decision: "retry close_1006"}
+	raw := outcome{trace: "echo, close 1002", got: []string{"a"}, decision: "retry close_1006"}
+	tests := []struct {
+		name    string
+		o       outcome
+		verdict string
+	}{
+		{"same as raw", raw, "OK"},
+		{"non-strict trace", outcome{trace: "close 1002", got: []string{"a"}, decision: "retry close_1006"}, "NON-STRICT"},
+		{"wrong trace", outcome{trace: "echo, close 1000", got: []string{"a"}, decision: "retry close_1006"}, "FAILED"},
+		{"wrong decision", outcome{trace: "echo, close 1002", got: []string{"a"}, decision: "stop close_1002"}, "FAILED"},
+		{"other messages", outcome{trace: "echo, close 1002", got: []string{"b"}, decision: "retry close_1006"}, "FAILED"},
+		{"harness problem", outcome{trace: "echo, close 1002", got: []string{"a"}, decision: "retry close_1006", problem: "hung"}, "FAILED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := verdict(c, []outcome{raw, tt.o}, 1); got != tt.verdict {
+				t.Errorf("verdict = %s, want %s (failures %v)", got, tt.verdict, failures(c, raw, tt.o, true))
+			}
+		})
+	}
+}
