@@ -94,6 +94,16 @@ func (f *seqFeed) send(t *testing.T, i int, ns ...int) {
 	}
 }
 
+// waitSubscribed waits for the next connection to subscribe.
+func (f *seqFeed) waitSubscribed(t *testing.T) {
+	t.Helper()
+	select {
+	case <-f.subscribed:
+	case <-time.After(wstest.Guard):
+		t.Fatal("no connection subscribed")
+	}
+}
+
 func (f *seqFeed) serve(_ int, w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	if f.refuse > 0 {

@@ -254,7 +254,7 @@ func TestRotationEndsWhenTheOverlapIsChecked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			<-f.subscribed
+			f.waitSubscribed(t)
 			// read reads want, of generation gen unless gen is 0.
 			read := func(want string, gen uint64) reconnect.Message {
 				t.Helper()
@@ -273,7 +273,7 @@ func TestRotationEndsWhenTheOverlapIsChecked(t *testing.T) {
 			f.publish() // only the old connection has subscribed
 			read("1", 1)
 			close(release)
-			<-f.subscribed
+			f.waitSubscribed(t)
 			gen3, e := tt.overlap(t, f, c, rec, read)
 			// The new connection repeats 2 and 3: it drops those the old
 			// one delivered.
