@@ -30,6 +30,20 @@ func WaitForReaders(c *Conn, n int) {
 	}
 }
 
+// WaitForPushers spins until n connection readers wait for room in c's
+// receive buffer, each holding a message it read.
+func WaitForPushers(c *Conn, n int) {
+	for {
+		c.in.mu.Lock()
+		p := c.in.pushers
+		c.in.mu.Unlock()
+		if p >= n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
 // Role names who holds c's reader role.
 func Role(c *Conn) string {
 	c.in.mu.Lock()

@@ -28,10 +28,9 @@ type link struct {
 
 	// Rotation (rotate.go). replaced: a rotation made another connection
 	// current; drained closes when this one's reader is done. retired:
-	// nothing it reads is delivered any more (dropped counts it).
+	// nothing it reads is delivered any more.
 	replaced atomic.Bool
 	retired  atomic.Bool
-	dropped  atomic.Int64
 	drained  chan struct{}
 	first    *Message // read while the rotation aligned, delivered first
 
@@ -70,7 +69,6 @@ func (l *link) end(cause error, shut func(*websocket.Conn) error) {
 // lk is retired), and notes it for a rotation in progress.
 func (l *link) delivering(m Message) bool {
 	if l.retired.Load() {
-		l.dropped.Add(1)
 		return false
 	}
 	if r := l.rot.Load(); r != nil {

@@ -117,7 +117,6 @@ func (c *Conn) rotate(r *rotation) {
 	c.drain(old)
 	old.rot.Store(nil) // old has delivered all it will: the keys are final
 	r.mu.Lock()
-	r.dups = int(old.dropped.Load()) // retired: the new connection has these
 	if len(r.keys) > 0 {
 		r.scan = len(r.keys) + 1000
 		nl.filter.Store(r)

@@ -22,8 +22,9 @@ type seqFeed struct {
 	mu         sync.Mutex
 	next       int
 	subs       map[*websocket.Conn]bool
-	refuse     int           // handshakes still to answer 503
-	subscribed chan struct{} // a token per subscription, if room
+	order      []*websocket.Conn // every subscriber, in the order it subscribed
+	refuse     int               // handshakes still to answer 503
+	subscribed chan struct{}     // a token per subscription, if room
 	stop       chan struct{}
 	wg         sync.WaitGroup
 }
@@ -77,6 +78,32 @@ func (f *seqFeed) publish() {
 	}
 }
 
+// send sends the updates ns to the i-th subscriber only, from 0: the test
+// decides which of two streams is ahead.
+func (f *seqFeed) send(t *testing.T, i int, ns ...int) {
+	t.Helper()
+	f.mu.Lock()
+	ws := f.order[i]
+	f.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), wstest.Guard)
+	defer cancel()
+	for _, n := range ns {
+		if err := ws.Write(ctx, websocket.MessageText, []byte(strconv.Itoa(n))); err != nil {
+			t.Fatalf("failed to send %d to subscriber %d: %v", n, i, err)
+		}
+	}
+}
+
+// waitSubscribed waits for the next connection to subscribe.
+func (f *seqFeed) waitSubscribed(t *testing.T) {
+	t.Helper()
+	select {
+	case <-f.subscribed:
+	case <-time.After(wstest.Guard):
+		t.Fatal("no connection subscribed")
+	}
+}
+
 func (f *seqFeed) serve(_ int, w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	if f.refuse > 0 {
@@ -97,6 +124,7 @@ func (f *seqFeed) serve(_ int, w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	ws.Write(r.Context(), websocket.MessageText, []byte("ok")) // under mu: no update before it
 	f.subs[ws] = true
+	f.order = append(f.order, ws)
 	f.mu.Unlock()
 	select {
 	case f.subscribed <- struct{}{}:
@@ -163,20 +191,24 @@ func (s *seqs) waitFor(t *testing.T, gen uint64) {
 	}
 }
 
-func (s *seqs) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.got)
-}
-
-// waitCount waits until n updates have come.
-func (s *seqs) waitCount(t *testing.T, n int) {
+// waitSeq waits until update n has come.
+func (s *seqs) waitSeq(t *testing.T, n int) {
 	guard := time.After(20 * time.Second)
-	for s.count() < n {
+	for {
+		s.mu.Lock()
+		k := len(s.got)
+		last := -1
+		if k > 0 {
+			last = s.got[k-1]
+		}
+		s.mu.Unlock()
+		if last >= n {
+			return
+		}
 		select {
 		case <-s.more:
 		case <-guard:
-			t.Errorf("only %d updates", s.count())
+			t.Errorf("no update %d, last %d", n, last)
 			return
 		}
 	}

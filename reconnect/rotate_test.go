@@ -29,18 +29,22 @@ func TestRotationUnderAContinuousStream(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, url := newSeqFeed(t)
+			f, url := newSeqFeed(t)
 			s := &seqs{more: make(chan struct{}, 1)}
 			// A slow subscription: the new connection's OnConnect returns
-			// only after the old one delivered 50 more updates, so the two
-			// streams overlap by at least that much.
+			// only once the application got the 50th update from the first
+			// the new stream can start at, so the two streams overlap by
+			// at least 50 updates that the old one delivered.
 			calls := 0
 			onConnect := func(ctx context.Context, ws *websocket.Conn) error {
 				if err := subscribe(ctx, ws); err != nil {
 					return err
 				}
 				if calls++; calls > 1 {
-					s.waitCount(t, s.count()+50)
+					f.mu.Lock()
+					first := f.next // the new stream starts here or before
+					f.mu.Unlock()
+					s.waitSeq(t, first+49)
 				}
 				return nil
 			}
@@ -86,8 +90,8 @@ func TestRotationUnderAContinuousStream(t *testing.T) {
 			}
 			// With a key the streams meet exactly; without one the switch
 			// may lose or repeat the few messages of the close handshake.
-			if tt.key && (gaps != 0 || dups != 0 || done.Dropped < 40) {
-				t.Fatalf("%d gaps, %d duplicates delivered with a key (dropped %d, want 40 or more)", gaps, dups, done.Dropped)
+			if tt.key && (gaps != 0 || dups != 0 || done.Dropped < 50) {
+				t.Fatalf("%d gaps, %d duplicates delivered with a key (dropped %d, want 50 or more)", gaps, dups, done.Dropped)
 			}
 			t.Logf("%d duplicates dropped; delivered %d gaps, %d duplicates", done.Dropped, gaps, dups)
 			var kinds []string
@@ -181,52 +185,104 @@ func TestMaxAgeRotatesWithJitter(t *testing.T) {
 // The old connection delivers an update before the new one subscribes:
 // the new stream never repeats it. EventRotated must still come once the
 // two streams' overlap is checked, without waiting for more traffic.
+// Both streams then carry 2 and 3. The streams meet at 2; which connection
+// delivers 3 depends on whether the old one delivered it before the switch,
+// and the rows fix that. Either way every update comes once, the old
+// generation first, and Dropped counts the new connection's messages
+// dropped as duplicates.
 func TestRotationEndsWhenTheOverlapIsChecked(t *testing.T) {
-	f, url := newQuietSeqFeed(t)
-	release := make(chan struct{})
-	var calls atomic.Int32
-	c, rec, err := wstest.Dial(t, url, &reconnect.Options{
-		OnConnect: func(ctx context.Context, ws *websocket.Conn) error {
-			if calls.Add(1) > 1 {
-				select {
-				case <-release:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+	const oldSub, newSub = 0, 1 // the feed's subscribers
+	type readFunc func(want string, gen uint64) reconnect.Message
+	tests := []struct {
+		name    string
+		receive int // Options.ReceiveMessages
+		// overlap sends 2 and 3 on both streams, reads them and returns the
+		// generation that delivered 3 and EventRotated.
+		overlap func(t *testing.T, f *seqFeed, c *reconnect.Conn, rec *wstest.Recorder, read readFunc) (uint64, reconnect.Event)
+	}{
+		{"old stream ahead: the old connection delivers 3", 1,
+			func(t *testing.T, f *seqFeed, _ *reconnect.Conn, rec *wstest.Recorder, read readFunc) (uint64, reconnect.Event) {
+				f.send(t, oldSub, 2, 3)
+				read("2", 1)
+				read("3", 1)
+				f.send(t, newSub, 2, 3) // starts at 2: the old one delivered it
+				return 1, rec.Next(t, reconnect.EventRotated)
+			}},
+		{"old reader holds 3 as the streams meet: the new connection delivers it", 1,
+			func(t *testing.T, f *seqFeed, c *reconnect.Conn, rec *wstest.Recorder, read readFunc) (uint64, reconnect.Event) {
+				// 2 fills the receive buffer; the old reader waits for room
+				// with 3 until the switch retires it. Reading 2 before
+				// EventRotated would make room for 3 on the old one.
+				f.send(t, oldSub, 2, 3)
+				wstest.ReturnsWithin(t, "the old reader's wait for room", func() { reconnect.WaitForPushers(c, 1) })
+				f.send(t, newSub, 2, 3)
+				e := rec.Next(t, reconnect.EventRotated)
+				read("2", 1)
+				read("3", 2)
+				return 2, e
+			}},
+		{"both streams at once: either connection may deliver 3", 0,
+			func(t *testing.T, f *seqFeed, _ *reconnect.Conn, rec *wstest.Recorder, read readFunc) (uint64, reconnect.Event) {
+				f.publish()
+				f.publish()
+				read("2", 1)
+				gen3 := read("3", 0).Generation
+				return gen3, rec.Next(t, reconnect.EventRotated)
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, url := newQuietSeqFeed(t)
+			release := make(chan struct{})
+			var calls atomic.Int32
+			c, rec, err := wstest.Dial(t, url, &reconnect.Options{
+				OnConnect: func(ctx context.Context, ws *websocket.Conn) error {
+					if calls.Add(1) > 1 {
+						select {
+						case <-release:
+						case <-ctx.Done():
+							return ctx.Err()
+						}
+					}
+					return subscribe(ctx, ws)
+				},
+				MessageKey:      seqKey,
+				PingInterval:    -1,
+				ReceiveMessages: tt.receive,
+			}, true)
+			if err != nil {
+				t.Fatal(err)
 			}
-			return subscribe(ctx, ws)
-		},
-		MessageKey:   seqKey,
-		PingInterval: -1,
-	}, true)
-	if err != nil {
-		t.Fatal(err)
+			f.waitSubscribed(t)
+			// read reads want, of generation gen unless gen is 0.
+			read := func(want string, gen uint64) reconnect.Message {
+				t.Helper()
+				ctx, cancel := context.WithTimeout(context.Background(), wstest.Guard)
+				defer cancel()
+				m, err := c.ReadMessage(ctx)
+				if err != nil || string(m.Data) != want || gen != 0 && m.Generation != gen {
+					t.Fatalf("read %q gen %d, %v; want %q gen %d", m.Data, m.Generation, err, want, gen)
+				}
+				return m
+			}
+			f.publish()
+			read("0", 1)
+			c.Rotate()
+			rec.Next(t, reconnect.EventRotating)
+			f.publish() // only the old connection has subscribed
+			read("1", 1)
+			close(release)
+			f.waitSubscribed(t)
+			gen3, e := tt.overlap(t, f, c, rec, read)
+			// The new connection repeats 2 and 3: it drops those the old
+			// one delivered.
+			want := map[uint64]int{1: 2, 2: 1}[gen3]
+			if e.Err != nil || e.Dropped != want {
+				t.Fatalf("rotation: %v, %d duplicates dropped; want nil, %d (3 came on generation %d)", e.Err, e.Dropped, want, gen3)
+			}
+			f.send(t, newSub, 4)
+			read("4", 2)
+		})
 	}
-	<-f.subscribed
-	read := func(want string, gen uint64) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), wstest.Guard)
-		defer cancel()
-		m, err := c.ReadMessage(ctx)
-		if err != nil || string(m.Data) != want || m.Generation != gen {
-			t.Fatalf("read %q gen %d, %v; want %q gen %d", m.Data, m.Generation, err, want, gen)
-		}
-	}
-	f.publish()
-	read("0", 1)
-	c.Rotate()
-	rec.Next(t, reconnect.EventRotating)
-	f.publish() // only the old connection has subscribed
-	read("1", 1)
-	close(release)
-	<-f.subscribed
-	f.publish() // both connections get 2 and 3
-	f.publish()
-	read("2", 1)
-	read("3", 1)
-	if e := rec.Next(t, reconnect.EventRotated); e.Err != nil || e.Dropped != 2 {
-		t.Fatalf("rotation: %v, %d duplicates dropped; want nil, 2", e.Err, e.Dropped)
-	}
-	f.publish()
-	read("4", 2)
 }
