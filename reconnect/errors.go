@@ -141,6 +141,9 @@ const (
 	// LabelDialer: a custom Dialer failed with an error the policy does
 	// not recognise, or returned neither a connection nor an error.
 	LabelDialer = "dialer"
+	// LabelWritePacer: Options.WritePacer failed while the Conn flushed
+	// its send buffer; the connection ends and the messages stay buffered.
+	LabelWritePacer = "write_pacer"
 )
 
 var (

@@ -72,7 +72,9 @@ type Options struct {
 	// reconnect, for servers that limit messages per second: give each
 	// Conn its own. OnConnect writes to ws directly; call
 	// WritePacer.Wait there before each resubscribe. Write's ctx bounds
-	// the wait. Defaults to nil.
+	// the wait, and Write returns its error. An error during the flush
+	// ends that connection (label "write_pacer"); the messages stay
+	// buffered for the next one. Defaults to nil.
 	WritePacer Limiter
 
 	// Target, when set, is called before every attempt, on the Dialer's

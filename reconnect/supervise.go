@@ -136,7 +136,7 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 		l.attempts, l.since = 0, l.down
 		l.refreshed = false
 	}
-	l.last, l.err = c.classify(err, nil), err
+	l.last, l.err = c.classifyAttempt(err, nil), err // a hook's error keeps its label
 	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep})
 	return false
 }
