@@ -89,6 +89,12 @@ func (l *loop) attempt() *link {
 // decision.
 func (c *Conn) try(a Attempt, ep endpoint) (*link, policy.Decision, error) {
 	waited, err := c.budget()
+	if c.ctx.Err() != nil { // closed while it waited: no hook runs now
+		if err == nil {
+			err = context.Cause(c.ctx)
+		}
+		return nil, c.classify(err, nil), err
+	}
 	c.emit(Event{Kind: EventAttempt, Generation: a.Generation, Attempt: a.Number, Refresh: a.Refresh, Rotation: a.Rotation, Delay: waited, Target: ep.target, Endpoint: a.Endpoint})
 	start := c.now()
 	var ws *websocket.Conn
