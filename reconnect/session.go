@@ -191,6 +191,7 @@ func (c *Conn) finish(err *Error, gen uint64) {
 	c.cancel(errClosed) // keeps the first cause if there was one
 	close(c.ended)
 	c.emit(Event{Kind: EventClosed, Generation: gen, Decision: err.Decision, Attempt: err.Attempts, Err: err})
+	close(c.told)
 	c.gate.finish()
 }
 
