@@ -101,9 +101,9 @@
 // while a ping is due. A short-lived goroutine flushes the send buffer
 // after a reconnect, and another runs each Dialer call.
 //
-// Hooks and where they run: OnConnect, OnMessage, Target,
+// Hooks and where they run: OnConnect, OnMessage, MessageKey, Target,
 // Observer.OnEvent, Policy.Classifier and DialBudget.Wait on the
-// supervisor goroutine, the Dialer on its own, WritePacer.Wait on the
+// supervisor goroutine (MessageKey also on a Read's, as it reads), the Dialer on its own, WritePacer.Wait on the
 // flush goroutine (and in Write, on the caller's). All are hooks in what
 // follows.
 // Observer.OnEvent is called outside any lock, never on the Read or Write

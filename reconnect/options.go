@@ -164,8 +164,10 @@ type Options struct {
 	// are keys plus 1,000 went by (keys it cannot name, ok false, are never
 	// dropped; at most 65,536 keys are remembered). Without it a rotation
 	// can deliver the same update from both connections; Message.Generation
-	// tells them apart. It runs on the reader's goroutine and must be fast.
-	// Defaults to nil.
+	// tells them apart. It is a hook: it runs for every message, before
+	// OnMessage or the receive buffer, on whichever goroutine reads the
+	// connection (a Read's own, in the loop the package docs describe),
+	// outside any lock, and must be fast. Defaults to nil.
 	MessageKey func(m Message) (key string, ok bool)
 
 	// StaleAfter, when positive, ends a connection that delivered no data

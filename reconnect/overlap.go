@@ -36,8 +36,8 @@ type rotation struct {
 const maxOverlapKeys = 1 << 16
 
 // record notes the key of a message the old connection delivered.
-func (r *rotation) record(m Message) {
-	k, ok := r.key(m)
+func (r *rotation) record(mk msgKey) {
+	k, ok := mk.k, mk.ok
 	if !ok {
 		return
 	}
@@ -69,8 +69,8 @@ func (r *rotation) forgetBefore(k string) {
 
 // duplicate reports whether a message of the new connection was delivered
 // already; done is set once nothing more needs checking.
-func (r *rotation) duplicate(m Message) (dup, done bool) {
-	k, ok := r.key(m)
+func (r *rotation) duplicate(mk msgKey) (dup, done bool) {
+	k, ok := mk.k, mk.ok
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, seen := r.keys[k]; ok && seen {
@@ -115,8 +115,9 @@ func (c *Conn) meet(r *rotation, nl *link) bool {
 		return false // no data yet: the old connection drains instead
 	}
 	nl.first = m
-	k, ok := r.key(*m)
-	if !ok {
+	mk, p := c.keyOf(*m, true)
+	k, ok := mk.k, mk.ok
+	if p != nil || !ok {
 		return false
 	}
 	r.mu.Lock()

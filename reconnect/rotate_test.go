@@ -2,6 +2,7 @@ package reconnect_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -229,4 +230,57 @@ func TestRotationEndsWhenTheOverlapIsChecked(t *testing.T) {
 	}
 	f.publish()
 	read("4", 2)
+}
+
+// TestPanickingMessageKeyEndsTheConn: MessageKey is a hook like the
+// others; its panic, on the reader or a rotation's goroutine, ends the
+// Conn with a *PanicError instead of crashing the process.
+func TestPanickingMessageKeyEndsTheConn(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler bool
+	}{
+		{"receive buffer", false},
+		{"OnMessage", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, url := newSeqFeed(t)
+			var armed atomic.Bool
+			key := func(m reconnect.Message) (string, bool) {
+				if armed.Load() {
+					panic("bad key")
+				}
+				return seqKey(m)
+			}
+			o := &reconnect.Options{OnConnect: subscribe, PingInterval: -1, MessageKey: key}
+			if tt.handler {
+				o.OnMessage = func(reconnect.Message) {}
+			}
+			c, _, err := wstest.Dial(t, url, o, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.handler {
+				go func() { // keep the buffer from filling
+					for {
+						if _, _, err := c.Read(context.Background()); err != nil {
+							return
+						}
+					}
+				}()
+			}
+			armed.Store(true)
+			c.Rotate()
+			select {
+			case <-c.Done():
+			case <-time.After(wstest.Guard):
+				t.Fatal("TestPanickingMessageKeyEndsTheConn: the Conn did not end")
+			}
+			var pe *reconnect.PanicError
+			if !errors.As(c.Err(), &pe) || pe.Hook != "MessageKey" || pe.Value != "bad key" {
+				t.Fatalf("Err = %v, want a panic from MessageKey", c.Err())
+			}
+		})
+	}
 }
