@@ -101,10 +101,13 @@
 // while a ping is due. A short-lived goroutine flushes the send buffer
 // after a reconnect, and another runs each Dialer call.
 //
-// Hooks and where they run: OnConnect, OnMessage, MessageKey, Target,
+// Hooks and where they run: OnConnect, OnMessage, MessageKey,
 // Observer.OnEvent, Policy.Classifier and DialBudget.Wait on the
-// supervisor goroutine (MessageKey also on a Read's, as it reads), the Dialer on its own, WritePacer.Wait on the
-// flush goroutine (and in Write, on the caller's). All are hooks in what
+// supervisor goroutine (MessageKey also on a Read's, as it reads); Target
+// and the Dialer on a goroutine of their own for each attempt, abandoned
+// if they outlast it, so a Target that ignores its ctx can still run when
+// the next attempt calls Target again; WritePacer.Wait on the flush
+// goroutine (and in Write, on the caller's). All are hooks in what
 // follows.
 // Observer.OnEvent is called outside any lock, never on the Read or Write
 // path; while it blocks the Conn neither reads nor reconnects. Every hook

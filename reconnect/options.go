@@ -78,7 +78,9 @@ type Options struct {
 	WritePacer Limiter
 
 	// Target, when set, is called before every attempt, on the Dialer's
-	// goroutine and within DialTimeout, and returns what to dial: the
+	// goroutine and within DialTimeout (one that ignores its ctx is
+	// abandoned then, and may run concurrently with the next attempt's
+	// call), and returns what to dial: the
 	// place to put a fresh token in a header or the URL for each attempt,
 	// with no state shared across attempts. a says which attempt it is and
 	// why the last one ended. When the policy marks an end as a credential
