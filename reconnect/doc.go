@@ -155,6 +155,12 @@
 //     handshake is lost. Message.Generation shows where the new stream
 //     starts.
 //
+// The Conn switches only to a connection that has not ended: without a
+// key it first waits, up to DialTimeout, for the new connection's first
+// message or the answer to a ping, so that a server that accepts and
+// closes at once fails the rotation instead of replacing a healthy
+// connection; EventRotated then carries that end's error and decision.
+//
 // Writes go to the new connection from the switch. The old connection's
 // end is no failure: no backoff, no attempt counted, label "rotated". A
 // failed rotation attempt keeps the old connection and retries with

@@ -33,7 +33,7 @@ type link struct {
 	retired  atomic.Bool
 	dropped  atomic.Int64
 	drained  chan struct{}
-	first    *Message // read while the rotation aligned, delivered first
+	first    *firstRead // started by the rotation that made it, taken first
 
 	failbackTimer Timer                    // Conn.mu
 	rotated       bool                     // it came from a rotation

@@ -68,8 +68,9 @@ const (
 	// EventRotated: a rotation is over. Duration is its length from
 	// EventRotating; Dropped counts the new connection's messages dropped
 	// as duplicates of the old one's (Options.MessageKey). Err is set, and
-	// nothing changed, if it was abandoned: a decision stopped it, or the
-	// old connection ended first.
+	// nothing changed, if it was abandoned: a decision stopped it, the old
+	// connection ended first, or the new one ended before the switch
+	// (Decision then classifies that end, a 1011 as close_1011).
 	EventRotated
 )
 

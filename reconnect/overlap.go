@@ -90,31 +90,90 @@ func (r *rotation) duplicates() int {
 	return r.dups
 }
 
-// meet reads the new connection's first message and waits, up to
-// DialTimeout, until the old connection has delivered its key.
-func (c *Conn) meet(r *rotation, nl *link) bool {
+// firstRead is the first read of a rotation's new connection, started
+// before the switch: its end, or its first message, which the
+// connection's reader delivers first.
+type firstRead struct {
+	done chan struct{} // closed when the read returned
+	m    Message
+	err  error
+}
+
+// readFirst starts the first read of nl. It may outlast the rotation's
+// waits: nl's reader takes its result.
+func (c *Conn) readFirst(nl *link) *firstRead {
+	f := &firstRead{done: make(chan struct{})}
+	nl.first = f
+	c.gate.spawn(func() {
+		defer close(f.done)
+		typ, p, err := nl.ws.Read(context.Background())
+		f.m, f.err = Message{Type: typ, Data: p, Generation: nl.gen}, err
+	})
+	return f
+}
+
+// ended returns how the new connection ended, nil if it has not yet.
+func (f *firstRead) ended() error {
+	select {
+	case <-f.done:
+		return f.err
+	default:
+		return nil
+	}
+}
+
+// awaitLife waits, up to DialTimeout, until the new connection shows that
+// it is alive (a message or a pong) or that it ended. A server that
+// closes at once closes before it answers the ping.
+func (c *Conn) awaitLife(r *rotation, nl *link) {
 	t := c.opts.Clock.NewTimer(c.alignBound())
 	defer t.Stop()
-	first := make(chan *Message, 1)
-	c.gate.spawn(func() { // nobody reads nl yet; this read may outlast the wait
-		typ, p, err := nl.ws.Read(context.Background())
-		if err != nil {
-			first <- nil
+	pong := make(chan error, 1)
+	// Not cancelled on return: coder/websocket closes a connection whose
+	// frame write is cancelled. nl's reader reads the pong, or nl ends.
+	c.gate.spawn(func() { pong <- nl.ws.Ping(c.ctx) })
+	select {
+	case <-nl.first.done:
+		return
+	case err := <-pong:
+		if err == nil {
 			return
 		}
-		first <- &Message{Type: typ, Data: p, Generation: nl.gen}
-	})
-	var m *Message
-	select {
-	case m = <-first:
+	case <-t.C():
+		return
+	case <-r.old.dead:
+		return
+	case <-c.ctx.Done():
+		return
+	}
+	select { // the ping failed: the read is ending too
+	case <-nl.first.done:
 	case <-t.C():
 	case <-r.old.dead:
 	case <-c.ctx.Done():
 	}
-	if m == nil {
+}
+
+// meet takes the new connection's first message and waits, up to
+// DialTimeout, until the old connection has delivered its key.
+func (c *Conn) meet(r *rotation, nl *link) bool {
+	t := c.opts.Clock.NewTimer(c.alignBound())
+	defer t.Stop()
+	select {
+	case <-nl.first.done:
+	case <-t.C():
+	case <-r.old.dead:
+	case <-c.ctx.Done():
+	}
+	select {
+	case <-nl.first.done:
+	default:
 		return false // no data yet: the old connection drains instead
 	}
-	nl.first = m
+	if nl.first.err != nil {
+		return false // it ended: the rotation fails
+	}
+	m := &nl.first.m
 	mk, p := c.keyOf(*m, true)
 	k, ok := mk.k, mk.ok
 	if p != nil || !ok {

@@ -29,7 +29,8 @@ import (
 // meet within DialTimeout, the old connection delivers until its close
 // handshake ends; coder/websocket discards data that arrives while it
 // reads the handshake itself, so the switch may then lose or repeat a few
-// messages.
+// messages. Either way the new connection's first read starts before the
+// switch (readFirst), and a connection that ended is never switched to.
 // LabelRotated labels the end of a connection that a rotation replaced.
 const LabelRotated = "rotated"
 
@@ -99,7 +100,21 @@ func (c *Conn) rotate(r *rotation) {
 	}
 	c.emit(Event{Kind: EventRotating, Generation: r.gen})
 	nl, err := c.rotationDial(r)
-	met := nl != nil && r.key != nil && c.meet(r, nl)
+	met, d := false, policy.Decision{}
+	if nl != nil {
+		c.readFirst(nl)
+		if r.key != nil {
+			met = c.meet(r, nl)
+		} else {
+			c.awaitLife(r, nl)
+		}
+		if e := nl.first.ended(); e != nil { // never switch to a dead one
+			err = c.scrub(e)
+			d = c.classify(err, nil)
+			nl.ws.CloseNow()
+			nl = nil
+		}
+	}
 	if nl == nil || !c.switchTo(old, nl, met) {
 		old.rot.Store(nil)
 		if nl != nil {
@@ -111,7 +126,7 @@ func (c *Conn) rotate(r *rotation) {
 		if err == nil {
 			err = errOvertaken
 		}
-		c.emit(Event{Kind: EventRotated, Generation: r.gen, Duration: c.now().Sub(r.start), Err: err, Target: r.epv.target, Endpoint: r.ep})
+		c.emit(Event{Kind: EventRotated, Generation: r.gen, Duration: c.now().Sub(r.start), Err: err, Decision: d, Target: r.epv.target, Endpoint: r.ep})
 		if r.once {
 			c.armFailback(old) // try again later
 		}

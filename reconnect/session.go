@@ -57,8 +57,13 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 	h := c.opts.OnMessage
 	for {
 		var m Message
-		if lk.first != nil { // read by the rotation that made lk
-			m, lk.first = *lk.first, nil
+		if f := lk.first; f != nil { // started by the rotation that made lk
+			lk.first = nil
+			<-f.done // a killed link's socket is closed: the read returns
+			if f.err != nil {
+				return f.err
+			}
+			m = f.m
 		} else {
 			// A killed link's socket is closed, so Read returns at once;
 			// a Close handshake in progress needs the reading to go on.
