@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/wsreconnect/wsreconnect/policy"
 )
@@ -68,6 +69,10 @@ type Error struct {
 	Attempts int
 	// Err is the cause, with URL secrets removed from its text.
 	Err error
+	// Limit and Outage, for KindGaveUp: the limit reached (as in
+	// Event.Limit) and how long the outage had lasted.
+	Limit  string
+	Outage time.Duration
 }
 
 func (e *Error) Error() string {
@@ -80,6 +85,12 @@ func (e *Error) Error() string {
 		if e.Attempts > 1 {
 			s += "s"
 		}
+	}
+	if e.Kind == KindGaveUp && e.Limit == LimitMaxOutage {
+		s += fmt.Sprintf(" and %v of outage", e.Outage)
+	}
+	if e.Kind == KindGaveUp && e.Limit != "" {
+		s += " (" + e.Limit + ")"
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()

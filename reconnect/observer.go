@@ -49,8 +49,9 @@ const (
 	// Decision is the reason.
 	EventWaiting
 	// EventGaveUp: a give-up limit (Policy.MaxAttempts, Policy.MaxOutage,
-	// or a backoff that returned backoff.Stop) ended the Conn. Duration is
-	// the outage so far.
+	// or a backoff that returned backoff.Stop) ended the Conn. Limit says
+	// which; Duration is the outage so far and Delay the wait that would
+	// have come next.
 	EventGaveUp
 	// EventClosed: the Conn is finished; Err is its final error. Always the
 	// last event.
@@ -115,4 +116,17 @@ type Event struct {
 	// Refresh marks an EventWaiting that skips the wait to fetch a fresh
 	// credential, and the EventAttempt that follows (Attempt.Refresh).
 	Refresh bool
+	// Limit names the limit that ended an outage, in EventGaveUp:
+	// LimitMaxAttempts (Attempt reached Policy.MaxAttempts),
+	// LimitMaxOutage (Duration, the outage so far, plus Delay, the next
+	// wait, would pass Policy.MaxOutage) or LimitBackoff.
+	Limit string
 }
+
+// The limits that end an outage (Event.Limit, Error.Limit).
+const (
+	LimitMaxAttempts = "MaxAttempts"
+	LimitMaxOutage   = "MaxOutage"
+	// LimitBackoff: the backoff of Policy.NewBackoff returned Stop.
+	LimitBackoff = "backoff"
+)

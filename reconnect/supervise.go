@@ -198,8 +198,15 @@ func (l *loop) waitNext() *Error {
 	delay := c.opts.Policy.Delay(l.last, next)
 	outage := c.now().Sub(l.since)
 	if next == backoff.Stop || c.opts.Policy.GiveUp(l.attempts, outage, delay) {
-		c.emit(Event{Kind: EventGaveUp, Generation: l.gen + 1, Attempt: l.attempts, Duration: outage, Decision: l.last, Err: l.err})
-		return &Error{Kind: KindGaveUp, Decision: l.last, Attempts: l.attempts, Err: l.err}
+		limit := LimitBackoff
+		switch p := c.opts.Policy; {
+		case p.MaxAttempts > 0 && l.attempts >= p.MaxAttempts:
+			limit = LimitMaxAttempts
+		case next != backoff.Stop:
+			limit = LimitMaxOutage
+		}
+		c.emit(Event{Kind: EventGaveUp, Generation: l.gen + 1, Attempt: l.attempts, Duration: outage, Delay: delay, Decision: l.last, Err: l.err, Limit: limit})
+		return &Error{Kind: KindGaveUp, Decision: l.last, Attempts: l.attempts, Err: l.err, Limit: limit, Outage: outage}
 	}
 	t := c.opts.Clock.NewTimer(delay)
 	defer t.Stop()
