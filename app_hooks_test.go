@@ -59,7 +59,7 @@ var hookSites = []hookSite{
 		}
 	}},
 	{"OnMessage", "OnMessage", func(o *reconnect.Options, act func()) {
-		o.OnMessage = func(m reconnect.Message) {
+		o.OnMessage = func(_ *reconnect.Conn, m reconnect.Message) {
 			if m.Generation == 2 {
 				act()
 			}

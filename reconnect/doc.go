@@ -89,8 +89,8 @@
 //     connection back; meanwhile nothing reads it, so pings and closes
 //     wait that long.
 //   - Options.OnMessage: the reader goroutine calls it for every message
-//     as it is read, so a trading client can react (even Write) without
-//     any hand-off. While OnMessage runs the connection is not read: a
+//     as it is read, with the Conn (it may run before Dial returns), so a
+//     trading client can react (even Write) without any hand-off. While OnMessage runs the connection is not read: a
 //     slow OnMessage delays pongs and the server's pings and closes, and
 //     backpressures the server.
 //

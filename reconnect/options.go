@@ -121,10 +121,12 @@ type Options struct {
 	// the lowest latency the Conn offers. Read and ReadMessage then return
 	// ErrHandlerMode. While OnMessage runs the connection is not read:
 	// pongs, the server's pings and closes wait, and a slow OnMessage
-	// backpressures the server. It may call Write and every control of
-	// the Conn. m.Data is the application's to keep. Defaults to nil:
-	// messages go to the receive buffer and Read.
-	OnMessage func(m Message)
+	// backpressures the server. It gets the Conn, as an http.Handler gets
+	// its ResponseWriter, because it may run before Dial has returned it;
+	// it may call Write and every control of c. m.Data is the
+	// application's to keep. Defaults to nil: messages go to the receive
+	// buffer and Read.
+	OnMessage func(c *Conn, m Message)
 
 	// MinUptime is how long a connection must stay up before the backoff,
 	// the attempt count and the outage clock start over. A server that

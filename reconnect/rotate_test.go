@@ -71,7 +71,7 @@ func TestRotationUnderAContinuousStream(t *testing.T) {
 						if err != nil {
 							return
 						}
-						s.add(m)
+						s.add(c, m)
 					}
 				}()
 			}
@@ -256,7 +256,7 @@ func TestPanickingMessageKeyEndsTheConn(t *testing.T) {
 			}
 			o := &reconnect.Options{OnConnect: subscribe, PingInterval: -1, MessageKey: key}
 			if tt.handler {
-				o.OnMessage = func(reconnect.Message) {}
+				o.OnMessage = func(*reconnect.Conn, reconnect.Message) {}
 			}
 			c, _, err := wstest.Dial(t, url, o, true)
 			if err != nil {

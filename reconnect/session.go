@@ -107,7 +107,7 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 // handle runs OnMessage on the reader goroutine: no hand-off, and while it
 // runs the connection is not read. The gate's onMessage count tells Close
 // and the heartbeat that the application holds the reader.
-func (c *Conn) handle(lk *link, h func(Message), m Message, k msgKey) *PanicError {
+func (c *Conn) handle(lk *link, h func(*Conn, Message), m Message, k msgKey) *PanicError {
 	c.gate.onMessage.Add(1)
 	if c.gate.closing.Load() {
 		token(c.gate.quiet) // a Close waiting need not wait for this hook
@@ -116,7 +116,7 @@ func (c *Conn) handle(lk *link, h func(Message), m Message, k msgKey) *PanicErro
 	if !lk.delivering(k) { // checked while counted in: see retire
 		return nil
 	}
-	return contain("OnMessage", func() { h(m) })
+	return contain("OnMessage", func() { h(c, m) })
 }
 
 // endCause picks why lk ended: a close frame from the server is its
