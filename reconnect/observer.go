@@ -114,7 +114,9 @@ type Event struct {
 	// Dropped counts the duplicates a rotation dropped, in EventRotated.
 	Dropped int
 	// Refresh marks an EventWaiting that skips the wait to fetch a fresh
-	// credential, and the EventAttempt that follows (Attempt.Refresh).
+	// credential, the EventAttempt that follows (Attempt.Refresh), and the
+	// EventDisconnected whose credential failure leads to them: the
+	// Conn reconnects then, whatever Decision.Outcome says.
 	Refresh bool
 	// Limit names the limit that ended an outage, in EventGaveUp:
 	// LimitMaxAttempts (Attempt reached Policy.MaxAttempts),

@@ -143,7 +143,8 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 		l.refreshed = false
 	}
 	l.last, l.err = c.classifyAttempt(err, nil), err // a hook's error keeps its label
-	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep})
+	refresh := l.last.Auth && c.opts.Target != nil && !l.refreshed && c.ctx.Err() == nil
+	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep, Refresh: refresh})
 	return false
 }
 
