@@ -9,8 +9,8 @@ import (
 	"github.com/wsreconnect/wsreconnect/policy"
 )
 
-// Sentinel errors. An *Error matches ErrTerminal, ErrGaveUp or
-// net.ErrClosed with errors.Is, according to its Kind.
+// Sentinel errors. An *Error matches ErrTerminal, ErrGaveUp, ErrInvalid
+// or net.ErrClosed with errors.Is, according to its Kind.
 var (
 	// ErrNotConnected is returned by Write in SendFail mode while there is
 	// no connection.
@@ -101,7 +101,8 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is matches ErrTerminal and ErrGaveUp by Kind.
+// Is matches ErrTerminal, ErrGaveUp, ErrInvalid and net.ErrClosed by
+// Kind.
 func (e *Error) Is(target error) bool {
 	return target == ErrTerminal && e.Kind == KindTerminal ||
 		target == ErrGaveUp && e.Kind == KindGaveUp ||
