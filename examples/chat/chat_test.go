@@ -305,3 +305,27 @@ func TestGiveUpLineNamesTheLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestNoTraceFileByDefault: without -trace the spans stay in memory, for
+// the tree printed at the end; nothing is left in the temp directory.
+func TestNoTraceFileByDefault(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	s, err := newSpanSink("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := s.tracer().Start(context.Background(), "chat.run")
+	span.End()
+	if err := s.shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	s.summary(&out)
+	if !strings.Contains(out.String(), "chat.run x1") {
+		t.Errorf("the span tree lost the span:\n%s", out.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
+		t.Fatalf("files left behind: %v", left)
+	}
+}
