@@ -15,7 +15,7 @@
 //
 // Exit status: 0 when every update followed the one before it on its
 // connection and across every rotation; 1 on a gap, or when the client
-// ended before the script did.
+// ended before the script did; 2 on a bad command line.
 package main
 
 import (
