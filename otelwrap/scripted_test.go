@@ -201,13 +201,13 @@ func TestCredentialRefreshReadsAsARefresh(t *testing.T) {
 			outage = true
 			for _, kv := range []attribute.KeyValue{code(4401), lbl("close_app"), refresh} {
 				if v, ok := set.Value(kv.Key); !ok || v != kv.Value {
-					t.Errorf("websocket.reconnect span: %s = %v, want %v", kv.Key, v.Emit(), kv.Value.Emit())
+					t.Errorf("websocket.reconnect span: %s = %v, want %v", kv.Key, v.String(), kv.Value.String())
 				}
 			}
 		case "websocket.session":
 			session = true
 			if v, _ := set.Value(refresh.Key); v != refresh.Value {
-				t.Errorf("websocket.session span: outcome %v, want refresh", v.Emit())
+				t.Errorf("websocket.session span: outcome %v, want refresh", v.String())
 			}
 		}
 	}
