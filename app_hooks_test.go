@@ -65,6 +65,14 @@ var hookSites = []hookSite{
 			}
 		}
 	}},
+	{"MessageKey", "MessageKey", func(o *reconnect.Options, act func()) {
+		o.MessageKey = func(m reconnect.Message) (string, bool) {
+			if m.Generation == 2 {
+				act()
+			}
+			return string(m.Data), true
+		}
+	}},
 	{"Dialer", "Dialer", func(o *reconnect.Options, act func()) {
 		var n atomic.Int32
 		o.Dialer = func(ctx context.Context, u string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
