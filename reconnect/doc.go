@@ -42,7 +42,7 @@
 //
 // A Conn ends when the policy stops (KindTerminal: a 1008 close, a 401
 // handshake, an untrusted certificate), a give-up limit is reached
-// (KindGaveUp), the application calls Close or CloseNow (KindClosed), or
+// (KindGaveUp; Error.Limit names it), the application calls Close or CloseNow (KindClosed), or
 // the ctx given to Dial ends during the first connect (KindCanceled). A
 // URL or Options that Dial cannot use fail at once with KindInvalid,
 // before any dial, and say which field is wrong. The

@@ -50,8 +50,10 @@ var (
 // A server that does not finish the close within DialTimeout has the old
 // connection cut, and whatever it still had in flight is lost. A failed attempt keeps the old connection and
 // retries with backoff until one succeeds, the old connection ends (the
-// Conn then reconnects as usual) or a decision stops; a rotation never
-// leaves the application without a connection. It does nothing while a
+// Conn then reconnects as usual) or a decision stops; a new connection
+// that ends before the switch fails the rotation, with its end on
+// EventRotated. A rotation never leaves the application without a
+// connection. It does nothing while a
 // rotation runs or there is no connection, and does not wait, so it is safe
 // from every hook. Events: EventRotating, the new connection's attempts
 // (Rotation set), its EventConnected, the old one's EventDisconnected
