@@ -122,6 +122,22 @@ func (f *firstRead) ended() error {
 	}
 }
 
+// vet readies nl for the switch: it starts nl's first read, then finds
+// where the streams meet (met) or, without a key, waits for a sign of
+// life. It returns nl's end if that came first.
+func (c *Conn) vet(r *rotation, nl *link) (met bool, err error) {
+	c.readFirst(nl)
+	if r.key != nil {
+		met = c.meet(r, nl)
+	} else {
+		c.awaitLife(r, nl)
+	}
+	if e := nl.first.ended(); e != nil {
+		return false, c.scrub(e)
+	}
+	return met, nil
+}
+
 // awaitLife waits, up to DialTimeout, until the new connection shows that
 // it is alive (a message or a pong) or that it ended. A server that
 // closes at once closes before it answers the ping.

@@ -104,14 +104,7 @@ func (c *Conn) rotate(r *rotation) {
 	nl, err := c.rotationDial(r)
 	met, d := false, policy.Decision{}
 	if nl != nil {
-		c.readFirst(nl)
-		if r.key != nil {
-			met = c.meet(r, nl)
-		} else {
-			c.awaitLife(r, nl)
-		}
-		if e := nl.first.ended(); e != nil { // never switch to a dead one
-			err = c.scrub(e)
+		if met, err = c.vet(r, nl); err != nil { // never switch to a dead one
 			d = c.classify(err, nil)
 			nl.ws.CloseNow()
 			nl = nil
