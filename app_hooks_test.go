@@ -59,10 +59,18 @@ var hookSites = []hookSite{
 		}
 	}},
 	{"OnMessage", "OnMessage", func(o *reconnect.Options, act func()) {
-		o.OnMessage = func(m reconnect.Message) {
+		o.OnMessage = func(_ *reconnect.Conn, m reconnect.Message) {
 			if m.Generation == 2 {
 				act()
 			}
+		}
+	}},
+	{"MessageKey", "MessageKey", func(o *reconnect.Options, act func()) {
+		o.MessageKey = func(m reconnect.Message) (string, bool) {
+			if m.Generation == 2 {
+				act()
+			}
+			return string(m.Data), true
 		}
 	}},
 	{"Dialer", "Dialer", func(o *reconnect.Options, act func()) {

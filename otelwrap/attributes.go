@@ -30,7 +30,8 @@ const (
 	// "retryable" or "application-defined".
 	DisconnectCategoryKey = attribute.Key("websocket.disconnect.category")
 	// DisconnectOutcomeKey is what the policy decided (string): "retry" or
-	// "stop".
+	// "stop", or "refresh" for a credential failure after which the Conn
+	// reconnects at once with a fresh credential (Event.Refresh).
 	DisconnectOutcomeKey = attribute.Key("websocket.disconnect.outcome")
 	// DisconnectLabelKey is the policy's low-cardinality name for the cause
 	// (string): "close_1012", "handshake_503", "dial_refused", "closed"...
@@ -116,6 +117,24 @@ func decisionAttrs(d policy.Decision) []attribute.KeyValue {
 // ended or a wait began.
 func endAttrs(d policy.Decision) []attribute.KeyValue {
 	return append(decisionAttrs(d), DisconnectLabelKey.String(label(d)))
+}
+
+// outcomeRefresh is the outcome of a credential failure the Conn answers
+// with a fresh credential: the policy's Stop does not happen.
+const outcomeRefresh = "refresh"
+
+// eventEndAttrs is endAttrs of e's decision, with the outcome "refresh"
+// when e says the Conn refreshes its credential.
+func eventEndAttrs(e reconnect.Event) []attribute.KeyValue {
+	attrs := endAttrs(e.Decision)
+	if e.Refresh {
+		for i, kv := range attrs {
+			if kv.Key == DisconnectOutcomeKey {
+				attrs[i] = DisconnectOutcomeKey.String(outcomeRefresh)
+			}
+		}
+	}
+	return attrs
 }
 
 // label returns d's label, or "_OTHER" for a classifier that set none.

@@ -54,7 +54,8 @@
 //	                                 connection that stayed up MinUptime (or Dial)
 //	websocket.close.code             the close code of a decision, when there is one
 //	websocket.disconnect.category    terminal, retryable or application-defined
-//	websocket.disconnect.outcome     retry or stop
+//	websocket.disconnect.outcome     retry or stop; refresh for a credential failure
+//	                                 the Conn answers with a fresh credential (Target)
 //	websocket.disconnect.label       why a connection ended (session span, and the
 //	                                 cause on websocket.reconnect)
 //	websocket.close.reason           only with WithCloseReason: sanitised, cut

@@ -160,7 +160,7 @@ func (o *observer) connected(e reconnect.Event) {
 
 func (o *observer) disconnected(e reconnect.Event) {
 	o.down()
-	set := metric.WithAttributes(endAttrs(e.Decision)...)
+	set := metric.WithAttributes(eventEndAttrs(e)...)
 	o.inst.disconnections.Add(context.Background(), 1, set)
 	o.inst.lifetime.Record(context.Background(), e.Duration.Seconds(), set)
 	cause := o.causeAttrs(e)
@@ -172,7 +172,7 @@ func (o *observer) disconnected(e reconnect.Event) {
 		}
 		s.End(trace.WithTimestamp(e.Time))
 	}
-	if e.Decision.Retry() && e.Decision.Label != reconnect.LabelRotated {
+	if (e.Decision.Retry() || e.Refresh) && e.Decision.Label != reconnect.LabelRotated {
 		o.startOutage(e.Time, cause)
 	}
 }
@@ -185,7 +185,7 @@ func (o *observer) waiting(e reconnect.Event) {
 		BackoffDelayKey.Float64(e.Delay.Seconds()),
 		DisconnectLabelKey.String(label(e.Decision)),
 		ReconnectAttemptKey.Int(e.Attempt)))
-	o.inst.backoff.Record(context.Background(), e.Delay.Seconds(), metric.WithAttributes(endAttrs(e.Decision)...))
+	o.inst.backoff.Record(context.Background(), e.Delay.Seconds(), metric.WithAttributes(eventEndAttrs(e)...))
 }
 
 // closed ends whatever is still open: the Conn is finished.
@@ -263,7 +263,7 @@ func (o *observer) fail(s trace.Span, t time.Time, errType string, err error) {
 
 // causeAttrs describes why a connection ended.
 func (o *observer) causeAttrs(e reconnect.Event) []attribute.KeyValue {
-	attrs := endAttrs(e.Decision)
+	attrs := eventEndAttrs(e)
 	if reason, ok := closeReason(e.Err); ok && o.reasonBytes > 0 {
 		attrs = append(attrs, CloseReasonKey.String(redact.Reason(reason, o.reasonBytes)))
 	}

@@ -1,6 +1,7 @@
 package otelwrap_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -70,7 +71,9 @@ func scriptedServer(t *testing.T, busy int, closers ...closer) string {
 // that moves the clock over every wait.
 func scriptedConn(t *testing.T, h *harness, u string, o reconnect.Options) (*reconnect.Conn, *wstest.Recorder, *fakeclock.Clock) {
 	t.Helper()
+	app := o.Policy.App // the only part of o.Policy kept
 	o.Policy = scriptedPolicy
+	o.Policy.App = app
 	o.PingInterval = -1
 	o.Observer = h.obs
 	c, rec, err := wstest.Dial(t, u, &o, true)
@@ -165,4 +168,50 @@ func TestScriptedSequence(t *testing.T) {
 		histogram("websocket.client.connection.duration", obs([]float64{10}, restarted...), obs([]float64{3}, kicked...)),
 		histogram("websocket.client.backoff.delay", obs([]float64{1, 1}, busy...), obs([]float64{0.25}, restarted...)),
 	)
+}
+
+// TestCredentialRefreshReadsAsARefresh: a 4401 listed in AuthCodes, with
+// Target set, ends the session with outcome "refresh", and the outage
+// span that follows carries its cause, as any retried end's does.
+func TestCredentialRefreshReadsAsARefresh(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, otelwrap.WithSessionSpans())
+	expire := closer{4401, "token expired", make(chan struct{})}
+	stay := closer{websocket.StatusNormalClosure, "", make(chan struct{})}
+	u := scriptedServer(t, 0, expire, stay)
+	target := func(context.Context, reconnect.Attempt) (reconnect.Target, error) { return reconnect.Target{}, nil }
+	auth := policy.Policy{App: policy.AppRules{AuthCodes: []websocket.StatusCode{4401}}}
+	_, rec, _ := scriptedConn(t, h, u, reconnect.Options{Target: target, Policy: auth})
+	rec.Next(t, reconnect.EventConnected)
+	close(expire.now)
+	if e := rec.Next(t, reconnect.EventDisconnected); !e.Refresh {
+		t.Fatalf("EventDisconnected after the 4401: Refresh not set (%v)", e.Decision)
+	}
+	rec.Next(t, reconnect.EventConnected)
+	refresh := otelwrap.DisconnectOutcomeKey.String("refresh")
+	var outage, session bool
+	reconnects := 0
+	for _, s := range h.spans.Ended() {
+		set := attribute.NewSet(s.Attributes()...)
+		switch s.Name() {
+		case "websocket.reconnect":
+			if reconnects++; reconnects == 1 {
+				continue // the first connect's: no cause
+			}
+			outage = true
+			for _, kv := range []attribute.KeyValue{code(4401), lbl("close_app"), refresh} {
+				if v, ok := set.Value(kv.Key); !ok || v != kv.Value {
+					t.Errorf("websocket.reconnect span: %s = %v, want %v", kv.Key, v.String(), kv.Value.String())
+				}
+			}
+		case "websocket.session":
+			session = true
+			if v, _ := set.Value(refresh.Key); v != refresh.Value {
+				t.Errorf("websocket.session span: outcome %v, want refresh", v.String())
+			}
+		}
+	}
+	if !outage || !session {
+		t.Fatalf("spans: outage %v, session %v", outage, session)
+	}
 }

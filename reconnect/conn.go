@@ -30,6 +30,7 @@ type Conn struct {
 	in     inbox
 	wake   chan struct{} // Reconnect and ResetBackoff -> supervisor
 	ended  chan struct{} // closed once final is set
+	told   chan struct{} // closed once the Observer has had EventClosed
 	reset  atomic.Bool   // ResetBackoff was called
 	// pending is a rotation whose EventRotated the supervisor still owes.
 	pending atomic.Pointer[rotation]
@@ -65,9 +66,11 @@ type Conn struct {
 // with an *Error. ctx bounds this first connect only, as it does for
 // websocket.Dial; give it a deadline, or set Policy.MaxAttempts, unless
 // Dial should wait for the server indefinitely. Dial returns when ctx ends
-// even if a hook is still running. When Dial returns an error, every
-// goroutine of the Conn has returned, except one still inside a hook,
-// which returns when the hook does and calls nothing after it.
+// even if a hook is still running. When Dial returns an error, the
+// Observer has had EventClosed (unless ctx ended first: then it may still
+// come), and every goroutine of the Conn has returned, except one still
+// inside a hook, which returns when the hook does and calls nothing after
+// it.
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o, err := opts.cloneWithDefaults()
 	if err != nil {
@@ -98,8 +101,12 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		case <-ready: // it was up, then ended: Read and Err report the end
 			return c, nil
 		default:
-			return nil, c.Err()
 		}
+		select { // the Observer has EventClosed before Dial returns
+		case <-c.told:
+		case <-ctx.Done():
+		}
+		return nil, c.Err()
 	case <-ctx.Done():
 		select {
 		case <-ready:
@@ -126,6 +133,7 @@ func newConn(url string, o Options) *Conn {
 		in:      newInbox(o.ReceiveMessages, o.ReceiveBytes),
 		wake:    make(chan struct{}, 1),
 		ended:   make(chan struct{}),
+		told:    make(chan struct{}),
 		stateCh: make(chan struct{}),
 		up:      make(chan struct{}),
 		out:     outbox{maxMsgs: o.BufferMessages, maxB: o.BufferBytes},

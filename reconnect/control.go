@@ -39,7 +39,7 @@ func (c *Conn) close(shut func(*websocket.Conn) error) error {
 	first := c.halt(errClosed, shut)
 	c.gate.waitQuiet()
 	if !first {
-		return fmt.Errorf("failed to close: %w", errClosed)
+		return fmt.Errorf("reconnect: failed to close: %w", errClosed)
 	}
 	return nil
 }

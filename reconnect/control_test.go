@@ -111,8 +111,8 @@ func TestCloseSendsCodeAndReason(t *testing.T) {
 	if err := c.Write(context.Background(), websocket.MessageText, []byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Write after Close = %v, want net.ErrClosed", err)
 	}
-	if err := c.Close(1000, ""); !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("second Close = %v, want net.ErrClosed", err)
+	if err := c.Close(1000, ""); !errors.Is(err, net.ErrClosed) || !strings.HasPrefix(err.Error(), "reconnect: ") {
+		t.Fatalf("second Close = %v, want net.ErrClosed, in the package's words", err)
 	}
 }
 

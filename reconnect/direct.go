@@ -28,13 +28,13 @@ const lease = 20 * time.Millisecond
 
 // handOver puts m in the buffer and gives the role to the Reads, if the
 // buffer is empty and a Read that can read itself is waiting.
-func (in *inbox) handOver(lk *link, m Message) bool {
+func (in *inbox) handOver(lk *link, m Message, k msgKey) bool {
 	in.mu.Lock()
 	if in.n > 0 || in.direct == 0 || in.lk != lk || lk.retired.Load() {
 		in.mu.Unlock()
 		return false
 	}
-	lk.delivering(m) // notes its key for a rotation in progress
+	lk.delivering(k) // notes its key for a rotation in progress
 	in.pushLocked(m)
 	in.role = roleIdle
 	in.mu.Unlock()
@@ -94,6 +94,14 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 	in := &c.in
 	lk.hb.resume()
 	typ, p, err := lk.ws.Read(context.Background())
+	m = Message{Type: typ, Data: p, Generation: lk.gen}
+	var k msgKey
+	if err == nil {
+		var perr *PanicError
+		if k, perr = c.keyOf(m, false); perr != nil {
+			err = perr // the Conn ends: hand the role back as for a read error
+		}
+	}
 	in.mu.Lock()
 	current := in.lk == lk
 	switch {
@@ -113,9 +121,8 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 		in.stamp++
 		defer lk.hb.pause()
 	}
-	m = Message{Type: typ, Data: p, Generation: lk.gen}
-	dup, done := lk.duplicate(m)
-	deliver := !dup && lk.delivering(m)
+	dup, done := lk.duplicate(k)
+	deliver := !dup && lk.delivering(k)
 	in.mu.Unlock()
 	if done {
 		token(in.back) // the Conn's reader reports the overlap's end

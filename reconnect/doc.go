@@ -42,7 +42,7 @@
 //
 // A Conn ends when the policy stops (KindTerminal: a 1008 close, a 401
 // handshake, an untrusted certificate), a give-up limit is reached
-// (KindGaveUp), the application calls Close or CloseNow (KindClosed), or
+// (KindGaveUp; Error.Limit names it), the application calls Close or CloseNow (KindClosed), or
 // the ctx given to Dial ends during the first connect (KindCanceled). A
 // URL or Options that Dial cannot use fail at once with KindInvalid,
 // before any dial, and say which field is wrong. The
@@ -89,8 +89,8 @@
 //     connection back; meanwhile nothing reads it, so pings and closes
 //     wait that long.
 //   - Options.OnMessage: the reader goroutine calls it for every message
-//     as it is read, so a trading client can react (even Write) without
-//     any hand-off. While OnMessage runs the connection is not read: a
+//     as it is read, with the Conn (it may run before Dial returns), so a
+//     trading client can react (even Write) without any hand-off. While OnMessage runs the connection is not read: a
 //     slow OnMessage delays pongs and the server's pings and closes, and
 //     backpressures the server.
 //
@@ -101,10 +101,13 @@
 // while a ping is due. A short-lived goroutine flushes the send buffer
 // after a reconnect, and another runs each Dialer call.
 //
-// Hooks and where they run: OnConnect, OnMessage, Target,
+// Hooks and where they run: OnConnect, OnMessage, MessageKey,
 // Observer.OnEvent, Policy.Classifier and DialBudget.Wait on the
-// supervisor goroutine, the Dialer on its own, WritePacer.Wait on the
-// flush goroutine (and in Write, on the caller's). All are hooks in what
+// supervisor goroutine (MessageKey also on a Read's, as it reads); Target
+// and the Dialer on a goroutine of their own for each attempt, abandoned
+// if they outlast it, so a Target that ignores its ctx can still run when
+// the next attempt calls Target again; WritePacer.Wait on the flush
+// goroutine (and in Write, on the caller's). All are hooks in what
 // follows.
 // Observer.OnEvent is called outside any lock, never on the Read or Write
 // path; while it blocks the Conn neither reads nor reconnects. Every hook
@@ -151,6 +154,12 @@
 //     arrives on the old connection while coder/websocket reads its close
 //     handshake is lost. Message.Generation shows where the new stream
 //     starts.
+//
+// The Conn switches only to a connection that has not ended: without a
+// key it first waits, up to DialTimeout, for the new connection's first
+// message or the answer to a ping, so that a server that accepts and
+// closes at once fails the rotation instead of replacing a healthy
+// connection; EventRotated then carries that end's error and decision.
 //
 // Writes go to the new connection from the switch. The old connection's
 // end is no failure: no backoff, no attempt counted, label "rotated". A

@@ -2,6 +2,7 @@ package reconnect_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -210,5 +211,53 @@ func TestWritePacerPacesWritesAndTheFlush(t *testing.T) {
 	<-got
 	if n := pacer.n.Load(); n != 4 {
 		t.Fatalf("pacer waited %d times for 4 messages", n)
+	}
+}
+
+// failOncePacer fails its first Wait with an error of its own, not a ctx's.
+type failOncePacer struct{ n atomic.Int32 }
+
+func (l *failOncePacer) Wait(ctx context.Context) error {
+	if l.n.Add(1) == 1 {
+		return errPacer
+	}
+	return ctx.Err()
+}
+
+var errPacer = errors.New("pacer out of tokens")
+
+// TestWritePacerErrorInTheFlush: a pacer error during the flush after a
+// reconnect ends that connection, which the policy classifies like any
+// failure, and the buffered messages go out on the next one.
+func TestWritePacerErrorInTheFlush(t *testing.T) {
+	got := make(chan string, 16)
+	url := restartThen(t, collect(got))
+	c, rec, err := wstest.Dial(t, url, &reconnect.Options{WritePacer: &failOncePacer{}, PingInterval: -1}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := rec.Next(t, reconnect.EventWaiting) // after the 1012: writes are buffered
+	for _, m := range []string{"a", "b", "c"} {
+		if err := write(c, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.Clock.Advance(wait.Delay)
+	rec.Next(t, reconnect.EventConnected) // gen 2: its flush fails in the pacer
+	e := rec.Next(t, reconnect.EventDisconnected)
+	if !errors.Is(e.Err, errPacer) || e.Decision.Label != reconnect.LabelWritePacer {
+		t.Fatalf("gen 2 ended with %v (label %q), want the pacer's error, label %q", e.Err, e.Decision.Label, reconnect.LabelWritePacer)
+	}
+	rec.Clock.Advance(rec.Next(t, reconnect.EventWaiting).Delay)
+	guard := time.After(wstest.Guard)
+	for _, want := range []string{"a", "b", "c"} {
+		select {
+		case m := <-got:
+			if m != want {
+				t.Fatalf("got %q, want %q", m, want)
+			}
+		case <-guard:
+			t.Fatalf("TestWritePacerErrorInTheFlush: %q never arrived after the pacer failed", want)
+		}
 	}
 }

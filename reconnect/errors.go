@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/wsreconnect/wsreconnect/policy"
 )
 
-// Sentinel errors. An *Error matches ErrTerminal, ErrGaveUp or
-// net.ErrClosed with errors.Is, according to its Kind.
+// Sentinel errors. An *Error matches ErrTerminal, ErrGaveUp, ErrInvalid
+// or net.ErrClosed with errors.Is, according to its Kind.
 var (
 	// ErrNotConnected is returned by Write in SendFail mode while there is
 	// no connection.
@@ -68,6 +69,10 @@ type Error struct {
 	Attempts int
 	// Err is the cause, with URL secrets removed from its text.
 	Err error
+	// Limit and Outage, for KindGaveUp: the limit reached (as in
+	// Event.Limit) and how long the outage had lasted.
+	Limit  string
+	Outage time.Duration
 }
 
 func (e *Error) Error() string {
@@ -81,6 +86,12 @@ func (e *Error) Error() string {
 			s += "s"
 		}
 	}
+	if e.Kind == KindGaveUp && e.Limit == LimitMaxOutage {
+		s += fmt.Sprintf(" and %v of outage", e.Outage)
+	}
+	if e.Kind == KindGaveUp && e.Limit != "" {
+		s += " (" + e.Limit + ")"
+	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
@@ -90,7 +101,8 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is matches ErrTerminal and ErrGaveUp by Kind.
+// Is matches ErrTerminal, ErrGaveUp, ErrInvalid and net.ErrClosed by
+// Kind.
 func (e *Error) Is(target error) bool {
 	return target == ErrTerminal && e.Kind == KindTerminal ||
 		target == ErrGaveUp && e.Kind == KindGaveUp ||
@@ -141,6 +153,9 @@ const (
 	// LabelDialer: a custom Dialer failed with an error the policy does
 	// not recognise, or returned neither a connection nor an error.
 	LabelDialer = "dialer"
+	// LabelWritePacer: Options.WritePacer failed while the Conn flushed
+	// its send buffer; the connection ends and the messages stay buffered.
+	LabelWritePacer = "write_pacer"
 )
 
 var (

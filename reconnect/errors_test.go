@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -113,5 +114,41 @@ func TestCloseReasonQuotingTheURLIsScrubbed(t *testing.T) {
 	}
 	if websocket.CloseStatus(c.Err()) != websocket.StatusPolicyViolation {
 		t.Fatalf("CloseStatus(%v) = %d, want 1008", c.Err(), websocket.CloseStatus(c.Err()))
+	}
+}
+
+// TestGiveUpNamesItsLimit: EventGaveUp and the final *Error say which
+// limit ended the outage and the figure it reached.
+func TestGiveUpNamesItsLimit(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy policy.Policy
+		limit  string
+		text   string
+	}{
+		{"MaxAttempts", policy.Policy{MaxAttempts: 3, MaxOutage: -1}, reconnect.LimitMaxAttempts, "after 3 attempts (MaxAttempts)"},
+		{"MaxOutage", policy.Policy{MaxOutage: 2 * time.Second}, reconnect.LimitMaxOutage, "of outage (MaxOutage)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, rec, err := wstest.Dial(t, refusedURL(t), &reconnect.Options{Policy: tt.policy}, true)
+			var re *reconnect.Error
+			if !errors.As(err, &re) || re.Kind != reconnect.KindGaveUp {
+				t.Fatalf("Dial = %v, want a give-up", err)
+			}
+			e := rec.Next(t, reconnect.EventGaveUp)
+			if e.Limit != tt.limit || re.Limit != tt.limit {
+				t.Fatalf("EventGaveUp.Limit %q, Error.Limit %q; want %q", e.Limit, re.Limit, tt.limit)
+			}
+			if re.Outage != e.Duration {
+				t.Fatalf("Error.Outage %v, EventGaveUp.Duration %v", re.Outage, e.Duration)
+			}
+			if tt.limit == reconnect.LimitMaxOutage && (e.Duration >= tt.policy.MaxOutage || e.Duration+e.Delay <= tt.policy.MaxOutage) {
+				t.Fatalf("outage %v and next wait %v: the wait should be what passes %v", e.Duration, e.Delay, tt.policy.MaxOutage)
+			}
+			if !strings.Contains(err.Error(), tt.text) {
+				t.Fatalf("Error() = %q, want it to say %q", err.Error(), tt.text)
+			}
+		})
 	}
 }

@@ -207,11 +207,8 @@ func ExampleOptions_onMessage() {
 	defer srv.Close()
 
 	ctx := context.Background()
-	var c *reconnect.Conn
-	dialed := make(chan struct{}) // OnMessage may run before Dial returns c
 	filled := make(chan struct{})
-	onMessage := func(m reconnect.Message) {
-		<-dialed
+	onMessage := func(c *reconnect.Conn, m reconnect.Message) { // c: it may run before Dial returns
 		msg := string(m.Data)
 		fmt.Println(msg)
 		if price, ok := strings.CutPrefix(msg, "quote "); ok {
@@ -223,7 +220,6 @@ func ExampleOptions_onMessage() {
 		}
 	}
 	c, err := reconnect.Dial(ctx, srv.URL, &reconnect.Options{OnMessage: onMessage, Policy: fast})
-	close(dialed)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -175,3 +175,53 @@ func TestRateLimiterAsDialBudget(t *testing.T) {
 	}
 	t.Logf("%d handshakes in %v at 200 a second", conns, time.Since(start).Round(time.Millisecond))
 }
+
+// deafBudget lets its first Wait through, then holds every Wait until
+// released, ignoring the ctx, and returns nil.
+type deafBudget struct {
+	n       atomic.Int32
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (l *deafBudget) Wait(context.Context) error {
+	if l.n.Add(1) > 1 {
+		close(l.entered)
+		<-l.release
+	}
+	return nil
+}
+
+// TestDialBudgetReturningAfterCloseNow: a budget that ignores its ctx and
+// lets the attempt through after CloseNow returned: the Conn ends without
+// the attempt (no EventAttempt, no Target, no dial).
+func TestDialBudgetReturningAfterCloseNow(t *testing.T) {
+	url := restartThen(t, func(w http.ResponseWriter, r *http.Request) {
+		t.Error("dialled after CloseNow")
+	})
+	budget := &deafBudget{entered: make(chan struct{}), release: make(chan struct{})}
+	var targets atomic.Int32
+	target := func(context.Context, reconnect.Attempt) (reconnect.Target, error) {
+		targets.Add(1)
+		return reconnect.Target{URL: url}, nil
+	}
+	c, rec, err := wstest.Dial(t, url, &reconnect.Options{DialBudget: budget, Target: target, PingInterval: -1}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-budget.entered: // the reconnect after the 1012 waits in the budget
+	case <-time.After(wstest.Guard):
+		t.Fatal("TestDialBudgetReturningAfterCloseNow: the reconnect never waited for the budget")
+	}
+	wstest.ReturnsWithin(t, "CloseNow", func() { c.CloseNow() })
+	before := targets.Load()
+	close(budget.release)
+	wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
+	if n := targets.Load(); n != before {
+		t.Fatalf("Target called %d times after CloseNow", n-before)
+	}
+	if n := rec.Count(reconnect.EventAttempt); n != 1 {
+		t.Fatalf("%d EventAttempt, want 1 (the first connect's): %v", n, wstest.Kinds(rec.Events()))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,9 +16,9 @@ import (
 )
 
 // onMessages is an OnMessage that forwards messages to a channel.
-func onMessages() (func(reconnect.Message), <-chan reconnect.Message) {
+func onMessages() (func(*reconnect.Conn, reconnect.Message), <-chan reconnect.Message) {
 	ch := make(chan reconnect.Message, 64)
-	return func(m reconnect.Message) { ch <- m }, ch
+	return func(_ *reconnect.Conn, m reconnect.Message) { ch <- m }, ch
 }
 
 func next(t *testing.T, ch <-chan reconnect.Message) reconnect.Message {
@@ -70,21 +71,16 @@ func TestOnMessageMayWriteAndUseEveryControl(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			url := sendThen(t, []string{"go"}, func(context.Context, *websocket.Conn) {})
-			var c *reconnect.Conn
-			ready := make(chan struct{})
 			acted := make(chan error, 1)
-			h := func(m reconnect.Message) {
-				<-ready
+			h := func(c *reconnect.Conn, m reconnect.Message) {
 				if string(m.Data) == "go" {
 					acted <- tt.act(c)
 				}
 			}
-			var err error
-			c, _, err = wstest.Dial(t, url, &reconnect.Options{OnMessage: h, PingInterval: -1}, true)
+			c, _, err := wstest.Dial(t, url, &reconnect.Options{OnMessage: h, PingInterval: -1}, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			close(ready)
 			select {
 			case err := <-acted:
 				if err != nil {
@@ -110,7 +106,7 @@ func TestOnMessageMayWriteAndUseEveryControl(t *testing.T) {
 
 func TestPanickingOnMessageEndsTheConn(t *testing.T) {
 	url := sendThen(t, []string{"boom"}, func(context.Context, *websocket.Conn) {})
-	h := func(m reconnect.Message) { panic("bad " + string(m.Data)) }
+	h := func(_ *reconnect.Conn, m reconnect.Message) { panic("bad " + string(m.Data)) }
 	c, _, err := wstest.Dial(t, url, &reconnect.Options{OnMessage: h, PingInterval: -1}, true)
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +136,7 @@ func TestSlowOnMessageIsNotADeadPeer(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 	entered := make(chan struct{})
 	held := make(chan struct{})
-	h := func(reconnect.Message) {
+	h := func(*reconnect.Conn, reconnect.Message) {
 		close(entered)
 		<-held
 	}
@@ -164,5 +160,43 @@ func TestSlowOnMessageIsNotADeadPeer(t *testing.T) {
 	close(held)
 	if n := rec.Count(reconnect.EventDisconnected); n != 0 || c.State() != reconnect.Connected {
 		t.Fatalf("%d disconnects, state %v: a slow handler was taken for a dead peer", n, c.State())
+	}
+}
+
+// TestOnMessageRepliesOnItsConn: OnMessage gets its Conn, so a handler
+// that replies needs no plumbing, even for a message that comes before
+// Dial has returned.
+func TestOnMessageRepliesOnItsConn(t *testing.T) {
+	got := make(chan string, 4)
+	url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		ws.Write(r.Context(), websocket.MessageText, []byte("ping 1")) // before Dial returns, often
+		wstest.Collect(r.Context(), ws, got)
+	})
+	var conns atomic.Pointer[reconnect.Conn]
+	h := func(c *reconnect.Conn, m reconnect.Message) {
+		conns.Store(c)
+		if err := c.Write(context.Background(), websocket.MessageText, []byte("re: "+string(m.Data))); err != nil {
+			t.Errorf("Write from OnMessage: %v", err)
+		}
+	}
+	c, _, err := wstest.Dial(t, url, &reconnect.Options{OnMessage: h, PingInterval: -1}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-got:
+		if s != "re: ping 1" {
+			t.Fatalf("server got %q", s)
+		}
+	case <-time.After(wstest.Guard):
+		t.Fatal("TestOnMessageRepliesOnItsConn: no reply from OnMessage")
+	}
+	if conns.Load() != c {
+		t.Fatal("OnMessage got another Conn than Dial returned")
 	}
 }

@@ -102,7 +102,7 @@ func (g *gate) waitQuiet() {
 // hook panicked. The Conn ends as KindTerminal with the label "panic": a
 // panic is a bug, and retrying would run into it again.
 type PanicError struct {
-	// Hook names the hook: "OnConnect", "OnMessage", "Observer",
+	// Hook names the hook: "OnConnect", "OnMessage", "MessageKey", "Observer",
 	// "Dialer", "Classifier", "Target", or the Wait of "DialBudget" or
 	// of "WritePacer" (when the Conn flushes its send buffer; in Write the
 	// panic reaches the caller).
@@ -120,9 +120,14 @@ const LabelPanic = "panic"
 
 // callHook runs an application hook on the calling goroutine, outside the
 // gate's busy count, and turns a panic into a *PanicError.
-func (c *Conn) callHook(name string, f func()) (perr *PanicError) {
+func (c *Conn) callHook(name string, f func()) *PanicError {
 	c.gate.leave()
 	defer c.gate.busy.Add(1)
+	return contain(name, f)
+}
+
+// contain runs f and turns a panic into a *PanicError.
+func contain(name string, f func()) (perr *PanicError) {
 	defer func() {
 		if v := recover(); v != nil {
 			perr = &PanicError{Hook: name, Value: v, Stack: debug.Stack()}
@@ -130,4 +135,40 @@ func (c *Conn) callHook(name string, f func()) (perr *PanicError) {
 	}()
 	f()
 	return nil
+}
+
+// readerHook runs a hook on a connection's reader path; every hook there
+// goes through it. The caller holds no lock: a panic unwinds through its
+// frames only, and a hook that blocks blocks no other goroutine. own says
+// the caller is one of the Conn's goroutines, which Close must not wait
+// for while it is in the hook; a Read's goroutine is the application's.
+// A panic ends the Conn and is returned: the caller stops reading.
+func (c *Conn) readerHook(name string, own bool, f func()) *PanicError {
+	var p *PanicError
+	if own {
+		p = c.callHook(name, f)
+	} else {
+		p = contain(name, f)
+	}
+	if p != nil {
+		c.fail(p)
+	}
+	return p
+}
+
+// msgKey is a message's Options.MessageKey, taken once per message.
+type msgKey struct {
+	k  string
+	ok bool
+}
+
+// keyOf returns m's MessageKey, taken through readerHook.
+func (c *Conn) keyOf(m Message, own bool) (msgKey, *PanicError) {
+	f := c.opts.MessageKey
+	if f == nil {
+		return msgKey{}, nil
+	}
+	var k msgKey
+	p := c.readerHook("MessageKey", own, func() { k.k, k.ok = f(m) })
+	return k, p
 }

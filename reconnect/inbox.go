@@ -53,7 +53,7 @@ func (in *inbox) fullLocked(size int) bool {
 // put adds m, waiting while the buffer is full. If dead closes first it
 // adds m all the same, past the bound, and returns false: a message that
 // was read from the network is never dropped.
-func (in *inbox) put(m Message, lk *link, hb *heartbeat) bool {
+func (in *inbox) put(m Message, k msgKey, lk *link, hb *heartbeat) bool {
 	alive := true
 	in.mu.Lock()
 	for alive && in.fullLocked(len(m.Data)) {
@@ -69,7 +69,7 @@ func (in *inbox) put(m Message, lk *link, hb *heartbeat) bool {
 		in.mu.Lock()
 		in.pushers--
 	}
-	if !lk.delivering(m) { // a rotation retired lk meanwhile
+	if !lk.delivering(k) { // a rotation retired lk meanwhile
 		in.mu.Unlock()
 		return alive
 	}

@@ -253,3 +253,46 @@ func TestMessagesDuringAPingCountAsLife(t *testing.T) {
 		t.Fatalf("%d disconnects, state %v; want the connection kept", n, c.State())
 	}
 }
+
+// TestNoEventAfterDialFails: when Dial returns its error, the Observer
+// has seen EventClosed; none comes after. The Observer gives a Dial that
+// does not wait for it time to return first.
+func TestNoEventAfterDialFails(t *testing.T) {
+	url := refusedURL(t)
+	returned := make(chan struct{})
+	late := make(chan reconnect.EventKind, 16)
+	closed := make(chan struct{})
+	obs := reconnect.ObserverFunc(func(e reconnect.Event) {
+		select {
+		case <-returned:
+			late <- e.Kind
+			return
+		default:
+		}
+		if e.Kind == reconnect.EventClosed {
+			defer close(closed)
+			select {
+			case <-returned:
+				late <- e.Kind
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), wstest.Guard)
+	defer cancel()
+	_, err := reconnect.Dial(ctx, url, &reconnect.Options{Observer: obs, Policy: policy.Policy{MaxAttempts: 1}})
+	close(returned)
+	if !errors.Is(err, reconnect.ErrGaveUp) {
+		t.Fatalf("Dial = %v, want a give-up", err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(wstest.Guard):
+		t.Fatal("TestNoEventAfterDialFails: no EventClosed")
+	}
+	select {
+	case k := <-late:
+		t.Fatalf("%v reached the Observer after Dial returned", k)
+	default:
+	}
+}

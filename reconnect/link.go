@@ -32,7 +32,7 @@ type link struct {
 	replaced atomic.Bool
 	retired  atomic.Bool
 	drained  chan struct{}
-	first    *Message // read while the rotation aligned, delivered first
+	first    *firstRead // started by the rotation that made it, taken first
 
 	failbackTimer Timer                    // Conn.mu
 	rotated       bool                     // it came from a rotation
@@ -67,24 +67,24 @@ func (l *link) end(cause error, shut func(*websocket.Conn) error) {
 
 // delivering reports whether a message lk read may be delivered (not once
 // lk is retired), and notes it for a rotation in progress.
-func (l *link) delivering(m Message) bool {
+func (l *link) delivering(k msgKey) bool {
 	if l.retired.Load() {
 		return false
 	}
 	if r := l.rot.Load(); r != nil {
-		r.record(m)
+		r.record(k)
 	}
 	return true
 }
 
 // duplicate reports whether m, read after a rotation, was delivered by the
 // old connection already; done is set by the call that ends the checking.
-func (l *link) duplicate(m Message) (dup, done bool) {
+func (l *link) duplicate(k msgKey) (dup, done bool) {
 	r := l.filter.Load()
 	if r == nil {
 		return false, false
 	}
-	dup, done = r.duplicate(m)
+	dup, done = r.duplicate(k)
 	if done {
 		l.filter.Store(nil)
 	}

@@ -49,8 +49,9 @@ const (
 	// Decision is the reason.
 	EventWaiting
 	// EventGaveUp: a give-up limit (Policy.MaxAttempts, Policy.MaxOutage,
-	// or a backoff that returned backoff.Stop) ended the Conn. Duration is
-	// the outage so far.
+	// or a backoff that returned backoff.Stop) ended the Conn. Limit says
+	// which; Duration is the outage so far and Delay the wait that would
+	// have come next.
 	EventGaveUp
 	// EventClosed: the Conn is finished; Err is its final error. Always the
 	// last event.
@@ -68,8 +69,9 @@ const (
 	// EventRotated: a rotation is over. Duration is its length from
 	// EventRotating; Dropped counts the new connection's messages dropped
 	// as duplicates of the old one's (Options.MessageKey). Err is set, and
-	// nothing changed, if it was abandoned: a decision stopped it, or the
-	// old connection ended first.
+	// nothing changed, if it was abandoned: a decision stopped it, the old
+	// connection ended first, or the new one ended before the switch
+	// (Decision then classifies that end, a 1011 as close_1011).
 	EventRotated
 )
 
@@ -127,6 +129,21 @@ type Event struct {
 	// Dropped counts the duplicates a rotation dropped, in EventRotated.
 	Dropped int
 	// Refresh marks an EventWaiting that skips the wait to fetch a fresh
-	// credential, and the EventAttempt that follows (Attempt.Refresh).
+	// credential, the EventAttempt that follows (Attempt.Refresh), and the
+	// EventDisconnected whose credential failure leads to them: the
+	// Conn reconnects then, whatever Decision.Outcome says.
 	Refresh bool
+	// Limit names the limit that ended an outage, in EventGaveUp:
+	// LimitMaxAttempts (Attempt reached Policy.MaxAttempts),
+	// LimitMaxOutage (Duration, the outage so far, plus Delay, the next
+	// wait, would pass Policy.MaxOutage) or LimitBackoff.
+	Limit string
 }
+
+// The limits that end an outage (Event.Limit, Error.Limit).
+const (
+	LimitMaxAttempts = "MaxAttempts"
+	LimitMaxOutage   = "MaxOutage"
+	// LimitBackoff: the backoff of Policy.NewBackoff returned Stop.
+	LimitBackoff = "backoff"
+)

@@ -72,11 +72,15 @@ type Options struct {
 	// reconnect, for servers that limit messages per second: give each
 	// Conn its own. OnConnect writes to ws directly; call
 	// WritePacer.Wait there before each resubscribe. Write's ctx bounds
-	// the wait. Defaults to nil.
+	// the wait, and Write returns its error. An error during the flush
+	// ends that connection (label "write_pacer"); the messages stay
+	// buffered for the next one. Defaults to nil.
 	WritePacer Limiter
 
 	// Target, when set, is called before every attempt, on the Dialer's
-	// goroutine and within DialTimeout, and returns what to dial: the
+	// goroutine and within DialTimeout (one that ignores its ctx is
+	// abandoned then, and may run concurrently with the next attempt's
+	// call), and returns what to dial: the
 	// place to put a fresh token in a header or the URL for each attempt,
 	// with no state shared across attempts. a says which attempt it is and
 	// why the last one ended. When the policy marks an end as a credential
@@ -117,10 +121,12 @@ type Options struct {
 	// the lowest latency the Conn offers. Read and ReadMessage then return
 	// ErrHandlerMode. While OnMessage runs the connection is not read:
 	// pongs, the server's pings and closes wait, and a slow OnMessage
-	// backpressures the server. It may call Write and every control of
-	// the Conn. m.Data is the application's to keep. Defaults to nil:
-	// messages go to the receive buffer and Read.
-	OnMessage func(m Message)
+	// backpressures the server. It gets the Conn, as an http.Handler gets
+	// its ResponseWriter, because it may run before Dial has returned it;
+	// it may call Write and every control of c. m.Data is the
+	// application's to keep. Defaults to nil: messages go to the receive
+	// buffer and Read.
+	OnMessage func(c *Conn, m Message)
 
 	// MinUptime is how long a connection must stay up before the backoff,
 	// the attempt count and the outage clock start over. A server that
@@ -162,8 +168,10 @@ type Options struct {
 	// are keys plus 1,000 went by (keys it cannot name, ok false, are never
 	// dropped; at most 65,536 keys are remembered). Without it a rotation
 	// can deliver the same update from both connections; Message.Generation
-	// tells them apart. It runs on the reader's goroutine and must be fast.
-	// Defaults to nil.
+	// tells them apart. It is a hook: it runs for every message, before
+	// OnMessage or the receive buffer, on whichever goroutine reads the
+	// connection (a Read's own, in the loop the package docs describe),
+	// outside any lock, and must be fast. Defaults to nil.
 	MessageKey func(m Message) (key string, ok bool)
 
 	// StaleAfter, when positive, ends a connection that delivered no data

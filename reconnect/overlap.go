@@ -36,8 +36,8 @@ type rotation struct {
 const maxOverlapKeys = 1 << 16
 
 // record notes the key of a message the old connection delivered.
-func (r *rotation) record(m Message) {
-	k, ok := r.key(m)
+func (r *rotation) record(mk msgKey) {
+	k, ok := mk.k, mk.ok
 	if !ok {
 		return
 	}
@@ -69,8 +69,8 @@ func (r *rotation) forgetBefore(k string) {
 
 // duplicate reports whether a message of the new connection was delivered
 // already; done is set once nothing more needs checking.
-func (r *rotation) duplicate(m Message) (dup, done bool) {
-	k, ok := r.key(m)
+func (r *rotation) duplicate(mk msgKey) (dup, done bool) {
+	k, ok := mk.k, mk.ok
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, seen := r.keys[k]; ok && seen {
@@ -90,33 +90,109 @@ func (r *rotation) duplicates() int {
 	return r.dups
 }
 
-// meet reads the new connection's first message and waits, up to
-// DialTimeout, until the old connection has delivered its key.
-func (c *Conn) meet(r *rotation, nl *link) bool {
+// firstRead is the first read of a rotation's new connection, started
+// before the switch: its end, or its first message, which the
+// connection's reader delivers first.
+type firstRead struct {
+	done chan struct{} // closed when the read returned
+	m    Message
+	err  error
+}
+
+// readFirst starts the first read of nl. It may outlast the rotation's
+// waits: nl's reader takes its result.
+func (c *Conn) readFirst(nl *link) *firstRead {
+	f := &firstRead{done: make(chan struct{})}
+	nl.first = f
+	c.gate.spawn(func() {
+		defer close(f.done)
+		typ, p, err := nl.ws.Read(context.Background())
+		f.m, f.err = Message{Type: typ, Data: p, Generation: nl.gen}, err
+	})
+	return f
+}
+
+// ended returns how the new connection ended, nil if it has not yet.
+func (f *firstRead) ended() error {
+	select {
+	case <-f.done:
+		return f.err
+	default:
+		return nil
+	}
+}
+
+// vet readies nl for the switch: it starts nl's first read, then finds
+// where the streams meet (met) or, without a key, waits for a sign of
+// life. It returns nl's end if that came first.
+func (c *Conn) vet(r *rotation, nl *link) (met bool, err error) {
+	c.readFirst(nl)
+	if r.key != nil {
+		met = c.meet(r, nl)
+	} else {
+		c.awaitLife(r, nl)
+	}
+	if e := nl.first.ended(); e != nil {
+		return false, c.scrub(e)
+	}
+	return met, nil
+}
+
+// awaitLife waits, up to DialTimeout, until the new connection shows that
+// it is alive (a message or a pong) or that it ended. A server that
+// closes at once closes before it answers the ping.
+func (c *Conn) awaitLife(r *rotation, nl *link) {
 	t := c.opts.Clock.NewTimer(c.alignBound())
 	defer t.Stop()
-	first := make(chan *Message, 1)
-	c.gate.spawn(func() { // nobody reads nl yet; this read may outlast the wait
-		typ, p, err := nl.ws.Read(context.Background())
-		if err != nil {
-			first <- nil
+	pong := make(chan error, 1)
+	// Not cancelled on return: coder/websocket closes a connection whose
+	// frame write is cancelled. nl's reader reads the pong, or nl ends.
+	c.gate.spawn(func() { pong <- nl.ws.Ping(c.ctx) })
+	select {
+	case <-nl.first.done:
+		return
+	case err := <-pong:
+		if err == nil {
 			return
 		}
-		first <- &Message{Type: typ, Data: p, Generation: nl.gen}
-	})
-	var m *Message
-	select {
-	case m = <-first:
+	case <-t.C():
+		return
+	case <-r.old.dead:
+		return
+	case <-c.ctx.Done():
+		return
+	}
+	select { // the ping failed: the read is ending too
+	case <-nl.first.done:
 	case <-t.C():
 	case <-r.old.dead:
 	case <-c.ctx.Done():
 	}
-	if m == nil {
+}
+
+// meet takes the new connection's first message and waits, up to
+// DialTimeout, until the old connection has delivered its key.
+func (c *Conn) meet(r *rotation, nl *link) bool {
+	t := c.opts.Clock.NewTimer(c.alignBound())
+	defer t.Stop()
+	select {
+	case <-nl.first.done:
+	case <-t.C():
+	case <-r.old.dead:
+	case <-c.ctx.Done():
+	}
+	select {
+	case <-nl.first.done:
+	default:
 		return false // no data yet: the old connection drains instead
 	}
-	nl.first = m
-	k, ok := r.key(*m)
-	if !ok {
+	if nl.first.err != nil {
+		return false // it ended: the rotation fails
+	}
+	m := &nl.first.m
+	mk, p := c.keyOf(*m, true)
+	k, ok := mk.k, mk.ok
+	if p != nil || !ok {
 		return false
 	}
 	r.mu.Lock()

@@ -25,7 +25,8 @@ import (
 // meet within DialTimeout, the old connection delivers until its close
 // handshake ends; coder/websocket discards data that arrives while it
 // reads the handshake itself, so the switch may then lose or repeat a few
-// messages.
+// messages. Either way the new connection's first read starts before the
+// switch (readFirst), and a connection that ended is never switched to.
 
 // LabelRotated labels the end of a connection that a rotation replaced.
 const LabelRotated = "rotated"
@@ -46,8 +47,10 @@ var (
 // A server that does not finish the close within DialTimeout has the old
 // connection cut, and whatever it still had in flight is lost. A failed attempt keeps the old connection and
 // retries with backoff until one succeeds, the old connection ends (the
-// Conn then reconnects as usual) or a decision stops; a rotation never
-// leaves the application without a connection. It does nothing while a
+// Conn then reconnects as usual) or a decision stops; a new connection
+// that ends before the switch fails the rotation, with its end on
+// EventRotated. A rotation never leaves the application without a
+// connection. It does nothing while a
 // rotation runs or there is no connection, and does not wait, so it is safe
 // from every hook. Events: EventRotating, the new connection's attempts
 // (Rotation set), its EventConnected, the old one's EventDisconnected
@@ -96,7 +99,14 @@ func (c *Conn) rotate(r *rotation) {
 	}
 	c.emit(Event{Kind: EventRotating, Generation: r.gen})
 	nl, err := c.rotationDial(r)
-	met := nl != nil && r.key != nil && c.meet(r, nl)
+	met, d := false, policy.Decision{}
+	if nl != nil {
+		if met, err = c.vet(r, nl); err != nil { // never switch to a dead one
+			d = c.classify(err, nil)
+			nl.ws.CloseNow()
+			nl = nil
+		}
+	}
 	if nl == nil || !c.switchTo(old, nl, met) {
 		old.rot.Store(nil)
 		if nl != nil {
@@ -108,7 +118,7 @@ func (c *Conn) rotate(r *rotation) {
 		if err == nil {
 			err = errOvertaken
 		}
-		c.emit(Event{Kind: EventRotated, Generation: r.gen, Duration: c.now().Sub(r.start), Err: err, Target: r.epv.target, Endpoint: r.ep})
+		c.emit(Event{Kind: EventRotated, Generation: r.gen, Duration: c.now().Sub(r.start), Err: err, Decision: d, Target: r.epv.target, Endpoint: r.ep})
 		if r.once {
 			c.armFailback(old) // try again later
 		}

@@ -154,7 +154,7 @@ type seqs struct {
 	more chan struct{}
 }
 
-func (s *seqs) add(m reconnect.Message) {
+func (s *seqs) add(_ *reconnect.Conn, m reconnect.Message) {
 	n, err := strconv.Atoi(string(m.Data))
 	if err != nil {
 		return

@@ -73,7 +73,7 @@ func TestRotationUnderAContinuousStream(t *testing.T) {
 						if err != nil {
 							return
 						}
-						s.add(m)
+						s.add(c, m)
 					}
 				}()
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/coder/websocket"
@@ -58,8 +57,13 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 	h := c.opts.OnMessage
 	for {
 		var m Message
-		if lk.first != nil { // read by the rotation that made lk
-			m, lk.first = *lk.first, nil
+		if f := lk.first; f != nil { // started by the rotation that made lk
+			lk.first = nil
+			<-f.done // a killed link's socket is closed: the read returns
+			if f.err != nil {
+				return f.err
+			}
+			m = f.m
 		} else {
 			// A killed link's socket is closed, so Read returns at once;
 			// a Close handshake in progress needs the reading to go on.
@@ -69,7 +73,11 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 			}
 			m = Message{Type: typ, Data: p, Generation: lk.gen}
 		}
-		if dup, done := lk.duplicate(m); done || dup {
+		k, p := c.keyOf(m, true)
+		if p != nil {
+			return nil
+		}
+		if dup, done := lk.duplicate(k); done || dup {
 			if done {
 				c.rotatedEvent() // the overlap is over
 			}
@@ -78,7 +86,7 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 			}
 		}
 		if h != nil {
-			if p := c.handle(lk, h, m); p != nil {
+			if p := c.handle(lk, h, m, k); p != nil {
 				c.fail(p)
 				return nil
 			}
@@ -86,11 +94,11 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 		}
 		hb.seen.Add(1)
 		switch {
-		case c.in.handOver(lk, m):
+		case c.in.handOver(lk, m, k):
 			if err, ok := c.awaitRole(lk); !ok {
 				return err
 			}
-		case !c.in.put(m, lk, hb):
+		case !c.in.put(m, k, lk, hb):
 			return nil
 		}
 	}
@@ -99,21 +107,16 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 // handle runs OnMessage on the reader goroutine: no hand-off, and while it
 // runs the connection is not read. The gate's onMessage count tells Close
 // and the heartbeat that the application holds the reader.
-func (c *Conn) handle(lk *link, h func(Message), m Message) (p *PanicError) {
+func (c *Conn) handle(lk *link, h func(*Conn, Message), m Message, k msgKey) *PanicError {
 	c.gate.onMessage.Add(1)
 	if c.gate.closing.Load() {
 		token(c.gate.quiet) // a Close waiting need not wait for this hook
 	}
 	defer c.gate.onMessage.Add(1)
-	defer func() {
-		if v := recover(); v != nil {
-			p = &PanicError{Hook: "OnMessage", Value: v, Stack: debug.Stack()}
-		}
-	}()
-	if lk.delivering(m) { // checked while counted in: see retire
-		h(m)
+	if !lk.delivering(k) { // checked while counted in: see retire
+		return nil
 	}
-	return nil
+	return contain("OnMessage", func() { h(c, m) })
 }
 
 // endCause picks why lk ended: a close frame from the server is its
@@ -191,6 +194,7 @@ func (c *Conn) finish(err *Error, gen uint64) {
 	c.cancel(errClosed) // keeps the first cause if there was one
 	close(c.ended)
 	c.emit(Event{Kind: EventClosed, Generation: gen, Decision: err.Decision, Attempt: err.Attempts, Err: err})
+	close(c.told)
 	c.gate.finish()
 }
 

@@ -73,7 +73,7 @@ func TestStaleStream(t *testing.T) {
 			release := make(chan struct{})
 			entered := make(chan struct{})
 			if tt.hold {
-				o.OnMessage = func(reconnect.Message) { close(entered); <-release }
+				o.OnMessage = func(*reconnect.Conn, reconnect.Message) { close(entered); <-release }
 			}
 			c, rec, err := wstest.Dial(t, url, o, false)
 			if err != nil {

@@ -89,6 +89,12 @@ func (l *loop) attempt() *link {
 // decision.
 func (c *Conn) try(a Attempt, ep endpoint) (*link, policy.Decision, error) {
 	waited, err := c.budget()
+	if c.ctx.Err() != nil { // closed while it waited: no hook runs now
+		if err == nil {
+			err = context.Cause(c.ctx)
+		}
+		return nil, c.classify(err, nil), err
+	}
 	c.emit(Event{Kind: EventAttempt, Generation: a.Generation, Attempt: a.Number, Refresh: a.Refresh, Rotation: a.Rotation, Delay: waited, Target: ep.target, Endpoint: a.Endpoint})
 	start := c.now()
 	var ws *websocket.Conn
@@ -136,8 +142,9 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 		l.attempts, l.since = 0, l.down
 		l.refreshed = false
 	}
-	l.last, l.err = c.classify(err, nil), err
-	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep})
+	l.last, l.err = c.classifyAttempt(err, nil), err // a hook's error keeps its label
+	refresh := l.last.Auth && c.opts.Target != nil && !l.refreshed && c.ctx.Err() == nil
+	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep, Refresh: refresh})
 	return false
 }
 
@@ -192,8 +199,15 @@ func (l *loop) waitNext() *Error {
 	delay := c.opts.Policy.Delay(l.last, next)
 	outage := c.now().Sub(l.since)
 	if next == backoff.Stop || c.opts.Policy.GiveUp(l.attempts, outage, delay) {
-		c.emit(Event{Kind: EventGaveUp, Generation: l.gen + 1, Attempt: l.attempts, Duration: outage, Decision: l.last, Err: l.err})
-		return &Error{Kind: KindGaveUp, Decision: l.last, Attempts: l.attempts, Err: l.err}
+		limit := LimitBackoff
+		switch p := c.opts.Policy; {
+		case p.MaxAttempts > 0 && l.attempts >= p.MaxAttempts:
+			limit = LimitMaxAttempts
+		case next != backoff.Stop:
+			limit = LimitMaxOutage
+		}
+		c.emit(Event{Kind: EventGaveUp, Generation: l.gen + 1, Attempt: l.attempts, Duration: outage, Delay: delay, Decision: l.last, Err: l.err, Limit: limit})
+		return &Error{Kind: KindGaveUp, Decision: l.last, Attempts: l.attempts, Err: l.err, Limit: limit, Outage: outage}
 	}
 	t := c.opts.Clock.NewTimer(delay)
 	defer t.Stop()

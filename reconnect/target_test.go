@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/coder/websocket"
 
+	"github.com/wsreconnect/wsreconnect/internal/fakeclock"
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
@@ -227,5 +230,48 @@ func TestTargetSecretsStayOutOfErrors(t *testing.T) {
 		if strings.Contains(s, token) {
 			t.Fatalf("the Target's token leaked: %q", s)
 		}
+	}
+}
+
+// TestTargetIgnoringItsCtxIsAbandoned: Target runs with the Dialer, on a
+// goroutine of its own; when it ignores its ctx the attempt ends at
+// DialTimeout without it, and the next attempt's Target runs while it is
+// still blocked, as the docs say.
+func TestTargetIgnoringItsCtxIsAbandoned(t *testing.T) {
+	url, _ := wstest.Serve(t, wstest.EchoServer)
+	clock := fakeclock.New(wstest.Epoch)
+	rec := wstest.NewRecorder(clock, true)
+	first, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	var overlapped atomic.Bool
+	target := func(context.Context, reconnect.Attempt) (reconnect.Target, error) {
+		if calls.Add(1) == 1 {
+			close(first)
+			<-release // ignores its ctx
+			return reconnect.Target{}, nil
+		}
+		select {
+		case <-release:
+		default:
+			overlapped.Store(true)
+		}
+		return reconnect.Target{}, nil
+	}
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), wstest.Guard)
+	defer cancel()
+	go func() {
+		<-first
+		if clock.WaitTimer(ctx, 5*time.Second) {
+			clock.Advance(5 * time.Second)
+		}
+	}()
+	c, err := reconnect.Dial(ctx, url, &reconnect.Options{Clock: clock, Observer: rec, Target: target, DialTimeout: 5 * time.Second, PingInterval: -1})
+	if err != nil {
+		t.Fatalf("Dial with a Target that ignores its ctx once: %v", err)
+	}
+	defer c.CloseNow()
+	if !overlapped.Load() || calls.Load() != 2 {
+		t.Fatalf("%d Target calls, overlapped %v: want the second while the first is blocked", calls.Load(), overlapped.Load())
 	}
 }

@@ -113,8 +113,13 @@ func (c *Conn) flush(lk *link) {
 			return
 		}
 		c.mu.Unlock()
-		if c.paceFlush() != nil {
-			return // closing; the message stays queued
+		if err := c.paceFlush(); err != nil {
+			if c.ctx.Err() == nil { // not closing: the pacer failed on its own
+				// Left writable-less, the connection would never take a
+				// Write; its end hands the buffer to the next one.
+				lk.kill(&hookError{LabelWritePacer, "failed to wait for WritePacer", err})
+			}
+			return // the message stays queued
 		}
 		if err := lk.write(context.Background(), q.Type, q.Data); err != nil {
 			lk.kill(&writeError{err}) // the message stays queued

@@ -283,3 +283,49 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// TestGiveUpLineNamesTheLimit: the give-up line says which limit ended
+// the outage and by what figure.
+func TestGiveUpLineNamesTheLimit(t *testing.T) {
+	tests := []struct {
+		name string
+		e    reconnect.Event
+		want string
+	}{
+		{"MaxOutage", reconnect.Event{Kind: reconnect.EventGaveUp, Attempt: 4, Duration: 1190 * time.Millisecond, Delay: 800 * time.Millisecond, Limit: reconnect.LimitMaxOutage},
+			"GAVE UP: 1.19s of outage and the next wait of 800ms would pass MaxOutage (4 failed attempts)"},
+		{"MaxAttempts", reconnect.Event{Kind: reconnect.EventGaveUp, Attempt: 3, Duration: 2 * time.Second, Limit: reconnect.LimitMaxAttempts},
+			"GAVE UP: 3 failed attempts reached MaxAttempts (2s of outage)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := describe(tt.e); !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("describe = %q, want it to start %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNoTraceFileByDefault: without -trace the spans stay in memory, for
+// the tree printed at the end; nothing is left in the temp directory.
+func TestNoTraceFileByDefault(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	s, err := newSpanSink("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := s.tracer().Start(context.Background(), "chat.run")
+	span.End()
+	if err := s.shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	s.summary(&out)
+	if !strings.Contains(out.String(), "chat.run x1") {
+		t.Errorf("the span tree lost the span:\n%s", out.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
+		t.Fatalf("files left behind: %v", left)
+	}
+}

@@ -85,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "showcase: how long the scripted run lasts")
-	fs.StringVar(&cfg.trace, "trace", "", "showcase: write spans to this file (default: a new temporary file)")
+	fs.StringVar(&cfg.trace, "trace", "", "showcase: write spans to this file as JSON (default: none, the tree at the end only)")
 	fs.StringVar(&cfg.serve, "serve", "", "run the chat server alone on `ADDR`, e.g. :8080")
 	fs.StringVar(&cfg.url, "url", "", "run one client against `URL`: stdin lines are sent, messages printed")
 	fs.StringVar(&cfg.name, "name", "", "client: your name in the chat (sent as X-Chat-Name)")

@@ -68,8 +68,7 @@ func describe(e reconnect.Event) string {
 	case reconnect.EventWaiting:
 		return fmt.Sprintf("waiting %s before attempt %d (%s)", round(e.Delay), e.Attempt, waitReason(e.Decision))
 	case reconnect.EventGaveUp:
-		return fmt.Sprintf("GAVE UP: %s and %s of outage hit the give-up limit; last cause %s",
-			plural(e.Attempt, "failed attempt"), round(e.Duration), cause(e.Decision, e.Err))
+		return "GAVE UP: " + giveUp(e) + "; last cause " + cause(e.Decision, e.Err)
 	case reconnect.EventClosed:
 		return "finished: " + finalState(e.Err)
 	}
@@ -143,7 +142,7 @@ func finalState(err error) string {
 	case reconnect.KindClosed:
 		return "closed by the app"
 	case reconnect.KindGaveUp:
-		return fmt.Sprintf("gave up after %s (%s)", plural(e.Attempts, "attempt"), e.Decision.Label)
+		return fmt.Sprintf("gave up after %s (%s, %s)", plural(e.Attempts, "attempt"), e.Decision.Label, e.Limit)
 	case reconnect.KindTerminal:
 		return fmt.Sprintf("terminal: %s (%s)", cause(e.Decision, e.Err), e.Decision.Category)
 	}
@@ -204,6 +203,18 @@ func policyLines(cfg config) string {
 	fmt.Fprintf(&b, "        ping every %s (timeout %s), backoff resets after %s up, buffer %d messages, close %d = terminal",
 		round(cfg.pingInterval), round(cfg.pingTimeout), round(cfg.minUptime), cfg.buffer, int(kickCode))
 	return b.String()
+}
+
+// giveUp says which limit ended an outage, and by what figure.
+func giveUp(e reconnect.Event) string {
+	switch e.Limit {
+	case reconnect.LimitMaxOutage:
+		return fmt.Sprintf("%s of outage and the next wait of %s would pass MaxOutage (%s)",
+			round(e.Duration), round(e.Delay), plural(e.Attempt, "failed attempt"))
+	case reconnect.LimitMaxAttempts:
+		return fmt.Sprintf("%s reached MaxAttempts (%s of outage)", plural(e.Attempt, "failed attempt"), round(e.Duration))
+	}
+	return fmt.Sprintf("the backoff stopped after %s and %s of outage", plural(e.Attempt, "failed attempt"), round(e.Duration))
 }
 
 func plural(n int, what string) string {

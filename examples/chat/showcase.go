@@ -76,7 +76,7 @@ func play(ctx context.Context, cfg config, out *renderer, stderr io.Writer, span
 	out.printf("%s\n", policyLines(cfg))
 	out.printf("%s is impatient (Policy.MaxOutage %s); %s will be kicked with %d, which this policy marks terminal.\n",
 		impatient, round(cfg.giveUpAfter), kicked, int(kickCode))
-	out.printf("server %s; spans go to %s\n\n", srv.URL(), spans.Path)
+	out.printf("server %s; spans go to %s\n\n", srv.URL(), spans.where())
 
 	var jl *jsonLogger
 	if cfg.logJSON {

@@ -19,24 +19,24 @@ import (
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
-// spanSink exports spans as JSON to a file with the stdout trace exporter
-// and keeps a copy in memory for the span tree printed at the end.
+// spanSink keeps spans in memory for the span tree printed at the end
+// and, with a path, exports them as JSON to that file with the stdout
+// trace exporter.
 type spanSink struct {
 	tp   *sdktrace.TracerProvider
 	rec  *spanRecorder
-	file *os.File
+	file *os.File // nil without a path
 	Path string
 }
 
-// newSpanSink writes spans to path, or to a new temporary file if path is "".
+// newSpanSink writes spans to path; with path "" they stay in memory only,
+// so that a run leaves no file behind.
 func newSpanSink(path string) (*spanSink, error) {
-	var f *os.File
-	var err error
+	rec := &spanRecorder{}
 	if path == "" {
-		f, err = os.CreateTemp("", "wsreconnect-chat-*.spans.json")
-	} else {
-		f, err = os.Create(path)
+		return &spanSink{tp: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)), rec: rec}, nil
 	}
+	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("failed to open the trace file: %w", err)
 	}
@@ -45,9 +45,16 @@ func newSpanSink(path string) (*spanSink, error) {
 		f.Close()
 		return nil, fmt.Errorf("failed to make the trace exporter: %w", err)
 	}
-	rec := &spanRecorder{}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithSpanProcessor(rec))
 	return &spanSink{tp: tp, rec: rec, file: f, Path: f.Name()}, nil
+}
+
+// where says where the spans go.
+func (s *spanSink) where() string {
+	if s.file == nil {
+		return "memory only (-trace FILE writes them)"
+	}
+	return s.Path
 }
 
 // tracer is for the demo's own spans: one per run, one per fault.
@@ -63,6 +70,9 @@ func (s *spanSink) observer() reconnect.Observer {
 // shutdown flushes the spans and closes the file.
 func (s *spanSink) shutdown(ctx context.Context) error {
 	err := s.tp.Shutdown(ctx)
+	if s.file == nil {
+		return err
+	}
 	if cerr := s.file.Close(); err == nil {
 		err = cerr
 	}
@@ -128,7 +138,7 @@ func (s *spanSink) summary(w io.Writer) {
 			node.errors[errorType(sp)]++
 		}
 	}
-	fmt.Fprintf(w, "spans: %d in %d traces, written to %s\n", len(spans), len(traces), s.Path)
+	fmt.Fprintf(w, "spans: %d in %d traces, kept in %s\n", len(spans), len(traces), s.where())
 	root.print(w, 0)
 }
 

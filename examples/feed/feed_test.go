@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"regexp"
 	"strconv"
 	"strings"
@@ -104,5 +105,37 @@ func table(t *testing.T, out string) map[string]int {
 func logOnFailure(t *testing.T, out *bytes.Buffer) {
 	if t.Failed() {
 		t.Logf("output:\n%s", out.String())
+	}
+}
+
+// TestHelp: -h prints what the command does and its flags, and runs
+// nothing.
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := parseArgs([]string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("parseArgs(-h) = %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"Usage: feed", "market-data client"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("usage does not say %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestOutputExplainsItself: a header says what runs, and the table's
+// words are explained under it.
+func TestOutputExplainsItself(t *testing.T) {
+	var out bytes.Buffer
+	st := stats{updates: 10, resyncs: 2}
+	header(&out)
+	st.print(&out)
+	s := out.String()
+	for _, want := range []string{"exchange on loopback", "new baselines", "a symbol's stream restarted"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output does not say %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "resyncs") {
+		t.Errorf("the table still says resyncs:\n%s", s)
 	}
 }

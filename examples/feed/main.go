@@ -3,6 +3,7 @@
 // lets its data go stale, in about 6 seconds.
 //
 //	go run ./examples/feed
+//	go run ./examples/feed -h
 //
 // One process runs a small exchange on loopback (exchange.go, faults.go)
 // and the client (client.go, the part to copy). The exchange streams BTC,
@@ -14,12 +15,13 @@
 //
 // Exit status: 0 when every update followed the one before it on its
 // connection and across every rotation; 1 on a gap, or when the client
-// ended before the script did.
+// ended before the script did; 2 on a bad command line.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -60,6 +62,12 @@ func defaultOptions() options {
 }
 
 func main() {
+	if err := parseArgs(os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Stdout, defaultOptions())
 	stop()
@@ -67,6 +75,40 @@ func main() {
 		fmt.Fprintln(os.Stderr, "feed:", err)
 		os.Exit(1)
 	}
+}
+
+// parseArgs reads the command line: there are no flags but -h, which
+// prints what the command does (flag.ErrHelp).
+func parseArgs(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("feed", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, `Usage: feed
+
+A market-data client that keeps every symbol's sequence in order while a
+scripted exchange on loopback expires its token, warns it of shutdowns and
+lets its data go stale; about 6 seconds. It prints what it sees, then a
+table. Exit status 0 when no update was missed, 1 on a gap.
+`)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return nil
+}
+
+// header says what the run is about to show.
+func header(w io.Writer) {
+	fmt.Fprint(w, `feed: a market-data client (client) against a scripted exchange on loopback
+(exchange). Each line: seconds since the start, who, what. "gen N" is the
+client's N-th connection; a "baseline" is the first sequence number of each
+symbol on a connection.
+
+`)
 }
 
 // errGaps is run's error when an update did not follow the one before.
@@ -77,6 +119,7 @@ var errGaps = errors.New("sequence gaps")
 func run(ctx context.Context, out io.Writer, o options) error {
 	ctx, cancel := context.WithTimeout(ctx, o.limit)
 	defer cancel()
+	header(out)
 	p := &printer{w: out, start: time.Now()}
 	ex, err := startExchange(exchangeConfig{symbols: o.symbols, tick: o.tick, tokenTTL: o.tokenTTL,
 		warnLead: o.warnLead}, p.logger("exchange"))
@@ -131,7 +174,7 @@ func (s stats) print(w io.Writer) {
 	}{
 		{"updates received", s.updates},
 		{"gaps", s.gaps},
-		{"resyncs", s.resyncs},
+		{"new baselines", s.resyncs},
 		{"duplicates dropped", s.dropped},
 		{"rotations", s.rotations},
 		{"token refreshes", s.refreshes},
@@ -140,6 +183,12 @@ func (s stats) print(w io.Writer) {
 	} {
 		fmt.Fprintf(w, "%-20s %6d\n", row.name, row.n)
 	}
+	fmt.Fprint(w, `
+gaps: an update that did not follow the one before on a connection or
+across a rotation. new baselines: a symbol's stream restarted after a
+reconnect, where a real client would fetch a snapshot. duplicates dropped:
+updates both connections of a rotation delivered, given once.
+`)
 }
 
 // printer writes one short line per event, from any goroutine, with the

@@ -38,7 +38,7 @@ func (f *client) check(gen uint64, u update) (quiet string) {
 		}
 	case ok:
 		f.st.resyncs++
-		f.resync = append(f.resync, fmt.Sprintf("%s %d (%+d)", u.S, u.Seq, u.Seq-b.seq-1))
+		f.resync = append(f.resync, fmt.Sprintf("%s %d (%d missed while down)", u.S, u.Seq, u.Seq-b.seq-1))
 	default:
 		f.resync = append(f.resync, fmt.Sprintf("%s %d", u.S, u.Seq))
 	}

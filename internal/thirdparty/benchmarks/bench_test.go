@@ -97,10 +97,9 @@ func echoHandler(b *testing.B, url string, msg []byte) {
 	ctx := context.Background()
 	rtt := make([]time.Duration, b.N)
 	var sent atomic.Int64 // when the message in flight was written, ns
-	var c *reconnect.Conn
 	done := make(chan error, 1)
 	i := 0
-	h := func(reconnect.Message) {
+	h := func(c *reconnect.Conn, _ reconnect.Message) {
 		rtt[i] = time.Duration(time.Now().UnixNano() - sent.Load())
 		if i++; i == b.N {
 			done <- nil

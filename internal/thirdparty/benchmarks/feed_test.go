@@ -48,7 +48,7 @@ func BenchmarkFeed(b *testing.B) {
 	b.Run("handler", func(b *testing.B) {
 		done := make(chan struct{})
 		n := 0
-		h := func(reconnect.Message) {
+		h := func(*reconnect.Conn, reconnect.Message) {
 			if n++; n == b.N {
 				close(done)
 			}
