@@ -42,8 +42,20 @@ func DefaultClassifier(p Policy, err error, resp *http.Response) Decision {
 		// A message over our read limit: coder/websocket sent 1009.
 		return p.classifyClose(websocket.StatusMessageTooBig, "")
 	}
+	if errors.Is(err, ErrProtocolViolation) {
+		// The client sent 1002: a server that broke the protocol once
+		// will break it again.
+		return Decision{Category: Terminal, Outcome: Stop, Code: websocket.StatusProtocolError,
+			Label: LabelProtocolViolation, Drop: true}
+	}
 	return p.classifyNetwork(err)
 }
+
+// ErrProtocolViolation marks a connection the client failed with 1002
+// because the server's frames broke the protocol. coder/websocket reports
+// such a violation with an error that has no type to tell it from a drop;
+// a client that can tell (reconnect does) wraps the error with it.
+var ErrProtocolViolation = errors.New("policy: the server broke the WebSocket protocol")
 
 func isPermanent(err error) bool {
 	var pe *backoff.PermanentError
