@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/policy"
 )
 
 // serve reads from lk until it ends and returns why; up, if not nil, is
@@ -118,7 +120,8 @@ func (c *Conn) handle(lk *link, h func(Message), m Message) (p *PanicError) {
 
 // endCause picks why lk ended: a close frame from the server is its
 // verdict, whatever else happened; then a message over the read limit;
-// then why the Conn killed it; then the read error.
+// then why the Conn killed it; then a 1002 the client sent, a protocol
+// violation it found; then the read error.
 func (c *Conn) endCause(lk *link, readErr error) error {
 	var ce websocket.CloseError
 	switch {
@@ -130,7 +133,20 @@ func (c *Conn) endCause(lk *link, readErr error) error {
 	if cause := lk.killedBy(); cause != nil {
 		return cause
 	}
+	if readErr != nil && lk.wire.sentClose() == websocket.StatusProtocolError {
+		// coder/websocket found the server's frames broken and sent 1002.
+		return &violationError{readErr}
+	}
 	return readErr
+}
+
+// violationError is a read that coder/websocket failed with 1002: the
+// server broke the protocol.
+type violationError struct{ err error }
+
+func (e *violationError) Error() string { return e.err.Error() }
+func (e *violationError) Unwrap() []error {
+	return []error{policy.ErrProtocolViolation, e.err}
 }
 
 // register makes lk the current connection and starts flushing the send
