@@ -133,8 +133,8 @@ type frameScan struct {
 	mask [4]byte
 }
 
-// scan takes the next bytes written and returns the code of a close frame
-// whose code they complete, 0 otherwise.
+// scan takes the next bytes written and returns the code of the first
+// close frame whose code they complete, 0 otherwise.
 func (s *frameScan) scan(p []byte) (code uint16) {
 	for len(p) > 0 {
 		if s.left == 0 {
@@ -149,7 +149,7 @@ func (s *frameScan) scan(p []byte) (code uint16) {
 			k = 1
 			s.code[s.cn] = p[0] ^ s.mask[s.cn]
 			s.cn++
-			if s.cn == 2 {
+			if s.cn == 2 && code == 0 {
 				code = binary.BigEndian.Uint16(s.code[:])
 			}
 		}
