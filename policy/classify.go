@@ -32,6 +32,12 @@ func DefaultClassifier(p Policy, err error, resp *http.Response) Decision {
 		return Decision{Category: Terminal, Outcome: Stop, Status: resp.StatusCode, Label: LabelHandshakeProtocol,
 			EndpointOnly: true}
 	}
+	if errors.Is(err, ErrProtocolViolation) {
+		// The client sent 1002 (its CloseError, if it carries one): a server that broke the protocol once
+		// will break it again.
+		return Decision{Category: Terminal, Outcome: Stop, Code: websocket.StatusProtocolError,
+			Label: LabelProtocolViolation, Drop: true}
+	}
 	var ce websocket.CloseError
 	if errors.As(err, &ce) {
 		d := p.classifyClose(ce.Code, ce.Reason)
@@ -41,12 +47,6 @@ func DefaultClassifier(p Policy, err error, resp *http.Response) Decision {
 	if errors.Is(err, websocket.ErrMessageTooBig) {
 		// A message over our read limit: coder/websocket sent 1009.
 		return p.classifyClose(websocket.StatusMessageTooBig, "")
-	}
-	if errors.Is(err, ErrProtocolViolation) {
-		// The client sent 1002: a server that broke the protocol once
-		// will break it again.
-		return Decision{Category: Terminal, Outcome: Stop, Code: websocket.StatusProtocolError,
-			Label: LabelProtocolViolation, Drop: true}
 	}
 	return p.classifyNetwork(err)
 }

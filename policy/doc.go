@@ -41,7 +41,8 @@
 // coder/websocket rejects a close frame with an invalid code (or 1005, 1006,
 // 1015 on the wire) before any code reaches Classify: it fails the read with
 // a protocol error and no CloseError, so a real server sending 5000 yields
-// close_1006. close_invalid appears only for a CloseError built by hand (a
+// close_1006, or protocol_violation where ErrProtocolViolation marks it
+// (below). close_invalid appears only for a CloseError built by hand (a
 // custom Dialer, a test) and keeps such codes out of metric labels.
 //
 // 1006 is never sent on the wire, and coder/websocket never reports it:
@@ -53,9 +54,9 @@
 // bad fragment, a control frame over 125 bytes, an invalid close code or
 // payload), coder/websocket sends 1002 and fails the read with an error of
 // no particular type, which alone classifies as 1006. An error wrapping
-// ErrProtocolViolation is that case told apart: terminal, stop, Code 1002,
-// label protocol_violation, as a 1002 from the server is (it would send
-// the same frames again). reconnect.Conn wraps it when it saw its
+// ErrProtocolViolation is that case told apart, whatever CloseError it
+// also wraps: terminal, stop, Code 1002, label protocol_violation, as a
+// 1002 from the server is (it would send the same frames again). reconnect.Conn wraps it when it saw its
 // connection send that 1002; a caller of coder/websocket alone cannot tell.
 //
 // Application codes go through Policy.App: its Codes map first, then its

@@ -149,6 +149,8 @@ func TestClassifyNetwork(t *testing.T) {
 		{"read limit", fmt.Errorf("failed to read: %w", websocket.ErrMessageTooBig), notDropped(stop(1009))},
 		{"violation the client found", fmt.Errorf("failed to read: %w", errors.Join(policy.ErrProtocolViolation,
 			errors.New("received header with unexpected rsv bits set"))), violation},
+		{"violation with the client's 1002", errors.Join(policy.ErrProtocolViolation,
+			websocket.CloseError{Code: websocket.StatusProtocolError}), violation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

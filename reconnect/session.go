@@ -141,13 +141,16 @@ func (c *Conn) endCause(lk *link, readErr error) error {
 }
 
 // violationError is a read that coder/websocket failed with 1002: the
-// server broke the protocol.
+// server broke the protocol. It wraps the 1002 as a CloseError, so that
+// websocket.CloseStatus tells the application how the connection ended.
 type violationError struct{ err error }
 
 func (e *violationError) Error() string { return e.err.Error() }
 func (e *violationError) Unwrap() []error {
-	return []error{policy.ErrProtocolViolation, e.err}
+	return []error{policy.ErrProtocolViolation, errClientSent1002, e.err}
 }
+
+var errClientSent1002 = websocket.CloseError{Code: websocket.StatusProtocolError, Reason: "protocol violation"}
 
 // register makes lk the current connection and starts flushing the send
 // buffer to it. The returned channel closes when the flush is over; nil

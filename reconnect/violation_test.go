@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
@@ -105,6 +107,9 @@ func TestClientFoundViolationIsTerminal(t *testing.T) {
 				}
 				if v := tt.want == stop; errors.Is(c.Err(), policy.ErrProtocolViolation) != v {
 					t.Fatalf("Err = %v: errors.Is ErrProtocolViolation = %v, want %v", c.Err(), !v, v)
+				}
+				if got := websocket.CloseStatus(c.Err()); got != websocket.StatusProtocolError {
+					t.Fatalf("CloseStatus(%v) = %d, want 1002", c.Err(), got)
 				}
 			}
 		})
