@@ -56,8 +56,9 @@
 // no particular type, which alone classifies as 1006. An error wrapping
 // ErrProtocolViolation is that case told apart, whatever CloseError it
 // also wraps: terminal, stop, Code 1002, label protocol_violation, as a
-// 1002 from the server is (it would send the same frames again). reconnect.Conn wraps it when it saw its
-// connection send that 1002; a caller of coder/websocket alone cannot tell.
+// 1002 from the server is (it would send the same frames again).
+// reconnect.Conn wraps it when it saw its connection send that 1002; a
+// caller of coder/websocket alone cannot tell.
 //
 // Application codes go through Policy.App: its Codes map first, then its
 // Ranges, then its Func, then its Default (Stop). A retry after one of its
