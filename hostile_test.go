@@ -180,8 +180,8 @@ func TestHostileHugeCloseReason(t *testing.T) {
 	})
 	o := &reconnect.Options{PingInterval: -1, Policy: policy.Policy{MaxAttempts: 1}}
 	re := endsWith(t, url, o)
-	if re.Decision.Label != "close_1006" || !re.Decision.Retry() {
-		t.Fatalf("ended %v; want a retryable close_1006 (invalid close frame)", re)
+	if re.Kind != reconnect.KindTerminal || re.Decision.Label != policy.LabelProtocolViolation {
+		t.Fatalf("ended %v; want terminal protocol_violation (the client's 1002 on an invalid close frame)", re)
 	}
 	if n := len(re.Error()); n > 512 {
 		t.Fatalf("final error is %d bytes long", n)

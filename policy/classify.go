@@ -32,6 +32,12 @@ func DefaultClassifier(p Policy, err error, resp *http.Response) Decision {
 		return Decision{Category: Terminal, Outcome: Stop, Status: resp.StatusCode, Label: LabelHandshakeProtocol,
 			EndpointOnly: true}
 	}
+	if errors.Is(err, ErrProtocolViolation) {
+		// The client sent 1002 (its CloseError, if it carries one): a server that broke the protocol once
+		// will break it again.
+		return Decision{Category: Terminal, Outcome: Stop, Code: websocket.StatusProtocolError,
+			Label: LabelProtocolViolation, Drop: true}
+	}
 	var ce websocket.CloseError
 	if errors.As(err, &ce) {
 		d := p.classifyClose(ce.Code, ce.Reason)
@@ -44,6 +50,12 @@ func DefaultClassifier(p Policy, err error, resp *http.Response) Decision {
 	}
 	return p.classifyNetwork(err)
 }
+
+// ErrProtocolViolation marks a connection the client failed with 1002
+// because the server's frames broke the protocol. coder/websocket reports
+// such a violation with an error that has no type to tell it from a drop;
+// a client that can tell (reconnect does) wraps the error with it.
+var ErrProtocolViolation = errors.New("policy: the server broke the WebSocket protocol")
 
 func isPermanent(err error) bool {
 	var pe *backoff.PermanentError

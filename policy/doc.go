@@ -41,14 +41,24 @@
 // coder/websocket rejects a close frame with an invalid code (or 1005, 1006,
 // 1015 on the wire) before any code reaches Classify: it fails the read with
 // a protocol error and no CloseError, so a real server sending 5000 yields
-// close_1006. close_invalid appears only for a CloseError built by hand (a
+// close_1006, or protocol_violation where ErrProtocolViolation marks it
+// (below). close_invalid appears only for a CloseError built by hand (a
 // custom Dialer, a test) and keeps such codes out of metric labels.
 //
 // 1006 is never sent on the wire, and coder/websocket never reports it:
 // Classify synthesises it for a connection that ended without a valid close
-// frame (io.EOF, io.ErrUnexpectedEOF, ECONNRESET, an invalid close payload,
-// a malformed frame, a missed pong). A message over the read limit
-// (websocket.ErrMessageTooBig) is classified as 1009.
+// frame (io.EOF, io.ErrUnexpectedEOF, ECONNRESET, a missed pong). A message
+// over the read limit (websocket.ErrMessageTooBig) is classified as 1009.
+//
+// Where the client finds the violation itself (a reserved bit or opcode, a
+// bad fragment, a control frame over 125 bytes, an invalid close code or
+// payload), coder/websocket sends 1002 and fails the read with an error of
+// no particular type, which alone classifies as 1006. An error wrapping
+// ErrProtocolViolation is that case told apart, whatever CloseError it
+// also wraps: terminal, stop, Code 1002, label protocol_violation, as a
+// 1002 from the server is (it would send the same frames again).
+// reconnect.Conn wraps it when it saw its connection send that 1002; a
+// caller of coder/websocket alone cannot tell.
 //
 // Application codes go through Policy.App: its Codes map first, then its
 // Ranges, then its Func, then its Default (Stop). A retry after one of its
@@ -87,6 +97,7 @@
 //	DNS name not found                        stop    dial_dns_not_found
 //	timeout (per-attempt, net timeouts)       retry   timeout
 //	EOF, reset, broken pipe, no close frame   retry   close_1006 (Code 1006)
+//	ErrProtocolViolation (the client's 1002)  stop    protocol_violation (Code 1002)
 //	TLS certificate or handshake failure      stop    tls (Code 1015)
 //	unsupported URL scheme                    stop    dial_scheme (wrap ErrUnsupportedScheme)
 //	URL that does not parse                   stop    dial_url

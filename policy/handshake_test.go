@@ -147,6 +147,10 @@ func TestClassifyNetwork(t *testing.T) {
 		{"unsupported scheme", fmt.Errorf("failed to dial: %w", policy.ErrUnsupportedScheme), s("dial_scheme")},
 		{"bad URL", fmt.Errorf("failed to parse url: %w", &url.Error{Op: "parse", URL: "ws://%zz", Err: errors.New("invalid escape")}), s("dial_url")},
 		{"read limit", fmt.Errorf("failed to read: %w", websocket.ErrMessageTooBig), notDropped(stop(1009))},
+		{"violation the client found", fmt.Errorf("failed to read: %w", errors.Join(policy.ErrProtocolViolation,
+			errors.New("received header with unexpected rsv bits set"))), violation},
+		{"violation with the client's 1002", errors.Join(policy.ErrProtocolViolation,
+			websocket.CloseError{Code: websocket.StatusProtocolError}), violation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,6 +161,10 @@ func TestClassifyNetwork(t *testing.T) {
 		})
 	}
 }
+
+// violation is the client's own 1002.
+var violation = policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Code: 1002,
+	Label: policy.LabelProtocolViolation, Drop: true}
 
 func refused(spread time.Duration) policy.Decision {
 	return policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Spread: spread, Label: "dial_refused"}

@@ -13,6 +13,9 @@ const (
 	// LabelAbnormal is an end without a valid close frame (code 1006): an
 	// EOF, a reset, a broken pipe, or an error without a close code.
 	LabelAbnormal = "close_1006"
+	// LabelProtocolViolation is a connection the client failed with 1002
+	// because the server's frames broke the protocol (ErrProtocolViolation).
+	LabelProtocolViolation = "protocol_violation"
 	// LabelCloseApp is an application close code, 3000-4999.
 	LabelCloseApp = "close_app"
 	// LabelCloseInvalid is a close code that is not valid on the wire.

@@ -17,17 +17,20 @@ var (
 )
 
 // dialOnce dials one attempt and runs OnConnect, both within DialTimeout.
-func (c *Conn) dialOnce(a Attempt) (*websocket.Conn, *http.Response, error) {
+// It returns the upgraded connection's wire too, nil if a custom Dialer's
+// own HTTP client made it.
+func (c *Conn) dialOnce(a Attempt) (*websocket.Conn, *wire, *http.Response, error) {
 	ctx, cancel := context.WithCancelCause(c.ctx)
 	defer cancel(nil)
 	if c.opts.DialTimeout > 0 {
 		t := c.opts.Clock.AfterFunc(c.opts.DialTimeout, func() { cancel(errAttemptTimeout) })
 		defer t.Stop()
 	}
+	ctx, tap := withTap(ctx)
 	ws, resp, err := c.dial(ctx, a)
 	if err == nil {
 		if err = c.connect(ctx, ws); err == nil {
-			return ws, resp, nil
+			return ws, tap.w.Load(), resp, nil
 		}
 		// The handshake succeeded: what failed came after it, and the
 		// 101 response must not make it a handshake failure.
@@ -36,7 +39,7 @@ func (c *Conn) dialOnce(a Attempt) (*websocket.Conn, *http.Response, error) {
 	if context.Cause(ctx) == errAttemptTimeout {
 		err = &attemptTimeoutError{d: c.opts.DialTimeout, err: err}
 	}
-	return nil, resp, c.scrub(err)
+	return nil, nil, resp, c.scrub(err)
 }
 
 // connect runs OnConnect on a new connection. From here the Conn owns ws:

@@ -52,6 +52,15 @@
 // net.ErrClosed tell the kinds apart. Error texts never hold URL userinfo
 // or query values.
 //
+// A server whose frames break the protocol (a reserved bit or opcode, a
+// bad fragment, a control frame over 125 bytes, a bad close frame) gets a
+// 1002 close from coder/websocket. The Conn sees its connection send that
+// 1002 and stops, as after a 1002 from the server: the label is
+// protocol_violation and the error wraps policy.ErrProtocolViolation. The
+// server would send the same frames again. A Dialer that dials with an
+// HTTP client of its own instead of the DialOptions it is given hides
+// that 1002: the end is then a retried close_1006.
+//
 // Every message given to Write ends in one of four classes: delivered;
 // refused with an error (ErrNotConnected, ErrBufferFull, a ctx that ended,
 // a Conn that ended); buffered and handed back by Undelivered when the

@@ -53,3 +53,26 @@ func Role(c *Conn) string {
 
 // Lease is how long a Read may hold the reader role unused.
 const Lease = lease
+
+// ScanClose feeds chunks, as successive Writes, to a wire's scanner of
+// the client's frames and returns the close code it found, 0 if none.
+func ScanClose(chunks ...[]byte) uint16 {
+	var s frameScan
+	code := uint16(0)
+	for _, p := range chunks {
+		if c := s.scan(p); c != 0 && code == 0 {
+			code = c
+		}
+	}
+	return code
+}
+
+// Received returns the bytes c's current connection has read, 0 if none.
+func Received(c *Conn) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == nil {
+		return 0
+	}
+	return c.cur.wire.received()
+}

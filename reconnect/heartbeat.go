@@ -99,7 +99,7 @@ func (h *heartbeat) ping(lk *link) (time.Duration, bool) {
 		t := h.clock.AfterFunc(h.timeout, func() { cancel(errPingTimeout) })
 		defer t.Stop()
 	}
-	seen, pauses, handled := h.seen.Load(), h.pauses.Load(), h.onMessage.Load()
+	seen, pauses, handled, rx := h.seen.Load(), h.pauses.Load(), h.onMessage.Load(), lk.wire.received()
 	start := h.clock.Now()
 	err := lk.ws.Ping(ctx)
 	switch {
@@ -107,10 +107,11 @@ func (h *heartbeat) ping(lk *link) (time.Duration, bool) {
 		return h.clock.Now().Sub(start), true
 	case context.Cause(ctx) != errPingTimeout:
 		return -1, false // the connection failed; its reader reports why
-	case h.seen.Load() != seen || h.pauses.Load() != pauses || h.onMessage.Load() != handled || h.held():
-		// Messages kept arriving, or the application held the reader
-		// up: the pong may be queued behind them. Ping does not close
-		// the connection.
+	case lk.wire.received() != rx || h.seen.Load() != seen || h.pauses.Load() != pauses ||
+		h.onMessage.Load() != handled || h.held():
+		// Bytes kept arriving (any frame is life, a long message too),
+		// or the application held the reader up: the pong may be queued
+		// behind them. Ping does not close the connection.
 		return -1, true
 	}
 	// A missed pong is an abnormal closure: the peer or the path is gone

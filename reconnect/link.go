@@ -23,6 +23,7 @@ type link struct {
 	dead chan struct{}
 	wmu  chan struct{} // serialises writes; a ctx can give up waiting for it
 	hb   *heartbeat
+	wire *wire // its transport; nil if a custom Dialer's client made it
 
 	readErr error // how a Read reading it directly saw it end (inbox.mu)
 

@@ -144,8 +144,8 @@ type Options struct {
 
 	// PingTimeout is how long to wait for the pong. A missed pong ends the
 	// connection as a 1006 abnormal closure, and it reconnects, unless
-	// messages arrived meanwhile (any inbound message counts as life) or
-	// the application held the reader up. Defaults to 10 s; negative means
+	// bytes arrived meanwhile (any inbound frame counts as life, a part
+	// of a long message too) or the application held the reader up. Defaults to 10 s; negative means
 	// no timeout: only a failed read or write ends a silent connection.
 	PingTimeout time.Duration
 

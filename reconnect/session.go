@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/policy"
 )
 
 // serve reads from lk until it ends and returns why; up, if not nil, is
@@ -121,7 +123,8 @@ func (c *Conn) handle(lk *link, h func(*Conn, Message), m Message, k msgKey) *Pa
 
 // endCause picks why lk ended: a close frame from the server is its
 // verdict, whatever else happened; then a message over the read limit;
-// then why the Conn killed it; then the read error.
+// then why the Conn killed it; then a 1002 the client sent, a protocol
+// violation it found; then the read error.
 func (c *Conn) endCause(lk *link, readErr error) error {
 	var ce websocket.CloseError
 	switch {
@@ -133,8 +136,24 @@ func (c *Conn) endCause(lk *link, readErr error) error {
 	if cause := lk.killedBy(); cause != nil {
 		return cause
 	}
+	if readErr != nil && lk.wire.sentClose() == websocket.StatusProtocolError {
+		// coder/websocket found the server's frames broken and sent 1002.
+		return &violationError{readErr}
+	}
 	return readErr
 }
+
+// violationError is a read that coder/websocket failed with 1002: the
+// server broke the protocol. It wraps the 1002 as a CloseError, so that
+// websocket.CloseStatus tells the application how the connection ended.
+type violationError struct{ err error }
+
+func (e *violationError) Error() string { return e.err.Error() }
+func (e *violationError) Unwrap() []error {
+	return []error{policy.ErrProtocolViolation, errClientSent1002, e.err}
+}
+
+var errClientSent1002 = websocket.CloseError{Code: websocket.StatusProtocolError, Reason: "protocol violation"}
 
 // register makes lk the current connection and starts flushing the send
 // buffer to it. The returned channel closes when the flush is over; nil

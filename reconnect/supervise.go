@@ -98,9 +98,10 @@ func (c *Conn) try(a Attempt, ep endpoint) (*link, policy.Decision, error) {
 	c.emit(Event{Kind: EventAttempt, Generation: a.Generation, Attempt: a.Number, Refresh: a.Refresh, Rotation: a.Rotation, Delay: waited, Target: ep.target, Endpoint: a.Endpoint})
 	start := c.now()
 	var ws *websocket.Conn
+	var w *wire
 	var resp *http.Response
 	if err == nil {
-		ws, resp, err = c.dialOnce(a)
+		ws, w, resp, err = c.dialOnce(a)
 	} else {
 		err = &hookError{"dial_budget", "failed to wait for DialBudget", err}
 	}
@@ -114,7 +115,9 @@ func (c *Conn) try(a Attempt, ep endpoint) (*link, policy.Decision, error) {
 		return nil, e.Decision, err
 	}
 	c.emit(e)
-	return newLink(ws, a.Generation, a.Endpoint, ep), policy.Decision{}, nil
+	lk := newLink(ws, a.Generation, a.Endpoint, ep)
+	lk.wire = w
+	return lk, policy.Decision{}, nil
 }
 
 // session serves an established connection until it ends, then

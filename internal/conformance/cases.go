@@ -19,9 +19,10 @@ type Case struct {
 	// NonStrict, when set, is a trace that Autobahn accepts as NON-STRICT:
 	// the client failed the connection before it echoed what came first.
 	NonStrict string
-	// Decision is the policy's decision on how the connection ended, as
-	// "outcome label".
-	Decision string
+	// Decision is the policy's decision on how a reconnect.Conn's
+	// connection ended, as "outcome label"; RawDecision, when set, the
+	// decision on raw coder/websocket's error instead.
+	Decision, RawDecision string
 	// Big marks a message over the default 1 MiB read limit.
 	Big bool
 }
@@ -29,7 +30,12 @@ type Case struct {
 // Decisions the cases end in.
 const (
 	endNormal = "stop close_1000" // the server's close 1000 after a good case
-	violation = "retry close_1006"
+	// violation is a Conn that found the server's frames broken and sent
+	// 1002: terminal, as a server's own 1002.
+	violation = "stop protocol_violation"
+	// rawViolation is the same end through coder/websocket alone: its
+	// error has no type to tell it from a drop.
+	rawViolation = "retry close_1006"
 )
 
 // Traces.
@@ -80,7 +86,7 @@ func echo(id, group, desc string, op byte, data []byte, frames ...[]byte) Case {
 // bad is a case whose frames break the protocol: the client must fail the
 // connection with 1002.
 func bad(id, group, desc string, frames ...[]byte) Case {
-	return Case{ID: id, Group: group, Desc: desc, Want: protoFail, Decision: violation,
+	return Case{ID: id, Group: group, Desc: desc, Want: protoFail, Decision: violation, RawDecision: rawViolation,
 		Play: func(p *Peer) {
 			p.Send(frames...)
 			p.ExpectClose()

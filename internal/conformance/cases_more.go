@@ -85,11 +85,15 @@ func utf8Cases() []Case {
 // closeBy is a case in which the server closes with payload and the
 // client answers with trace want.
 func closeBy(id, desc string, want, decision string, frames ...[]byte) Case {
-	return Case{ID: id, Group: "7 close", Desc: desc, Want: want, Decision: decision,
+	c := Case{ID: id, Group: "7 close", Desc: desc, Want: want, Decision: decision,
 		Play: func(p *Peer) {
 			p.Send(frames...)
 			p.ExpectClose()
 		}}
+	if decision == violation {
+		c.RawDecision = rawViolation
+	}
+	return c
 }
 
 func closeCases() []Case {

@@ -21,8 +21,11 @@
 // (terminal). Where the client finds the violation itself (a reserved bit
 // or opcode, a bad fragment, a control frame over 125 bytes, an invalid
 // close code or payload) coder/websocket sends 1002 and fails the read
-// with an untyped error, which the policy classifies, by type only, as an
-// abnormal closure: close_1006, retryable, as its table documents.
+// with an error of no particular type. A reconnect.Conn sees its
+// connection send that 1002 and stops too (protocol_violation): a server
+// that sent those frames will send them again. Raw coder/websocket's
+// error alone classifies, by type only, as an abnormal closure
+// (close_1006, retryable); the report's decision column is the Conn's.
 //
 // Run it with go test -v ./internal/conformance/ to print the report.
 package conformance

@@ -108,10 +108,14 @@ func closes(code uint16, reason string, end func(string, websocket.StatusCode) o
 }
 
 // invalidClose is the cell for a code that must not be sent: the client
-// sees no valid close, a 1006.
+// finds the violation and fails the connection with 1002.
 func invalidClose(name string, code uint16) behaviour {
-	return behaviour{name: name, h: wstest.CloseWith(code, ""), want: retries("close_1006", 1006)}
+	return behaviour{name: name, h: wstest.CloseWith(code, ""), want: violation}
 }
+
+// violation is a Conn that found the server's frames broken: it sent 1002
+// and stops, as after the server's own 1002.
+var violation = stops(policy.LabelProtocolViolation, websocket.StatusProtocolError)
 
 // redirectTo answers the upgrade with a redirect to target: 302 for an
 // absolute target, 307 for a path on the same host.
@@ -153,9 +157,9 @@ func behaviours() []behaviour {
 		{name: "close_reason_non_utf8_retry", h: wstest.CloseWith(1001, "\xff\xfe\xfd"), want: retries("close_1001", 1001)},
 		{name: "close_reason_non_utf8_stop", h: wstest.CloseWith(1008, "\xc3\x28"), want: stops("close_1008", 1008)},
 		// Invalid on the wire: coder/websocket rejects the frame as a
-		// protocol error, so the connection ended without a valid close.
-		{name: "close_reason_124_bytes", h: wstest.CloseWith(1001, long+"r"), want: retries("close_1006", 1006), abortsMidFrame: true},
-		{name: "close_payload_1_byte", h: wstest.RawClose([]byte{3}), want: retries("close_1006", 1006)},
+		// protocol error and sends 1002.
+		{name: "close_reason_124_bytes", h: wstest.CloseWith(1001, long+"r"), want: violation, abortsMidFrame: true},
+		{name: "close_payload_1_byte", h: wstest.RawClose([]byte{3}), want: violation},
 		invalidClose("close_invalid_5000", 5000),
 		invalidClose("close_invalid_999", 999),
 		invalidClose("close_invalid_1004", 1004),
