@@ -99,12 +99,6 @@ type mode struct {
 	rotate    bool // the case plays on the connection a rotation makes
 }
 
-// handlerFor adapts h to Options.OnMessage; conn returns the Conn once
-// Dial has returned it.
-func handlerFor(conn func() *reconnect.Conn, h func(*reconnect.Conn, reconnect.Message)) func(reconnect.Message) {
-	return func(m reconnect.Message) { h(conn(), m) }
-}
-
 // echoer records what the application receives and echoes it.
 type echoer struct {
 	ctx context.Context

@@ -48,20 +48,10 @@ func runConn(t *testing.T, srv *conformance.Server, c conformance.Case, m mode) 
 		o.PingInterval, o.PingTimeout = time.Millisecond, conformance.Deadline
 	}
 	e := &echoer{ctx: ctx}
-	ready := make(chan struct{})
-	var conn *reconnect.Conn
 	if m.handler {
-		o.OnMessage = handlerFor(func() *reconnect.Conn {
-			select {
-			case <-ready:
-				return conn
-			case <-ctx.Done():
-				return nil
-			}
-		}, e.echo)
+		o.OnMessage = e.echo // the handler gets its Conn, even before Dial returns
 	}
 	conn, err := reconnect.Dial(ctx, url, o)
-	close(ready)
 	if err != nil {
 		return outcome{problem: "dial: " + err.Error()}
 	}
