@@ -133,7 +133,7 @@ func (c *Conn) vet(r *rotation, nl *link) (met bool, err error) {
 		c.awaitLife(r, nl)
 	}
 	if e := nl.first.ended(); e != nil {
-		return false, c.scrub(e)
+		return false, c.scrub(c.endCause(nl, e)) // a 1002 it sent, as for any end
 	}
 	return met, nil
 }

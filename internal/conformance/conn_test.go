@@ -8,11 +8,13 @@ import (
 
 	"github.com/wsreconnect/wsreconnect/internal/conformance"
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
+	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
 // watch is the Observer of a path's Conn: it keeps the decision on the
-// first end that is not a rotation, and counts heartbeats and rotations.
+// first end that is not a rotation (or of the connection a rotation gave
+// up on), and counts heartbeats and rotations.
 type watch struct {
 	ends                  chan string
 	heartbeats, rotations atomic.Int32
@@ -22,13 +24,20 @@ func (w *watch) OnEvent(e reconnect.Event) {
 	switch {
 	case e.Kind == reconnect.EventHeartbeat:
 		w.heartbeats.Add(1)
-	case e.Kind == reconnect.EventConnected && e.Rotation:
+	case e.Kind == reconnect.EventRotated:
 		w.rotations.Add(1)
-	case e.Kind == reconnect.EventDisconnected && e.Decision.Label != reconnect.LabelRotated:
-		select {
-		case w.ends <- decisionText(e.Decision):
-		default:
+		if e.Err != nil { // the case's connection ended before the switch
+			w.end(e.Decision)
 		}
+	case e.Kind == reconnect.EventDisconnected && e.Decision.Label != reconnect.LabelRotated:
+		w.end(e.Decision)
+	}
+}
+
+func (w *watch) end(d policy.Decision) {
+	select {
+	case w.ends <- decisionText(d):
+	default:
 	}
 }
 
