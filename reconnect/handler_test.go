@@ -47,7 +47,7 @@ func TestOnMessageGetsEveryMessageWithItsGeneration(t *testing.T) {
 	if s := texts(ms); s != "a@1 b@1 next@2" {
 		t.Fatalf("OnMessage got %s", s)
 	}
-	if _, _, err := c.Read(context.Background()); !errors.Is(err, reconnect.ErrHandlerMode) {
+	if _, _, err := c.Read(wstest.Context(t)); !errors.Is(err, reconnect.ErrHandlerMode) {
 		t.Fatalf("Read in handler mode = %v", err)
 	}
 }
@@ -99,7 +99,7 @@ func TestOnMessageMayWriteAndUseEveryControl(t *testing.T) {
 				}
 				return
 			}
-			<-c.Done()
+			wstest.Wait(t, c.Done(), "the Conn to end")
 			var re *reconnect.Error
 			if !errors.As(c.Err(), &re) || re.Kind != tt.kind {
 				t.Fatalf("Err = %v, want %v", c.Err(), tt.kind)
@@ -115,7 +115,7 @@ func TestPanickingOnMessageEndsTheConn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end after the panic")
 	var re *reconnect.Error
 	var pe *reconnect.PanicError
 	if !errors.As(c.Err(), &re) || re.Kind != reconnect.KindTerminal || re.Decision.Label != reconnect.LabelPanic ||
@@ -149,7 +149,7 @@ func TestSlowOnMessageIsNotADeadPeer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-entered
+	wstest.Wait(t, entered, "OnMessage to be entered")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for range 3 { // three ping ticks while the handler runs: all skipped

@@ -33,7 +33,7 @@ func TestAcceptThenCloseLoopClimbsTheBackoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to give up")
 	var delays []time.Duration
 	for _, e := range rec.Events() {
 		if e.Kind == reconnect.EventWaiting {
@@ -183,7 +183,7 @@ func TestStates(t *testing.T) {
 	if !c.WaitForStateChange(ctx, reconnect.Reconnecting) || c.State() != reconnect.Closed {
 		t.Fatalf("state after CloseNow = %v", c.State())
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end after CloseNow")
 	// Closed is final: waiting for a change ends only with ctx.
 	done, stop := context.WithCancel(context.Background())
 	stop()

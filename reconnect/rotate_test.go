@@ -202,7 +202,7 @@ func TestRotationEndsWhenTheOverlapIsChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-f.subscribed
+	wstest.Wait(t, f.subscribed, "the first subscription")
 	read := func(want string, gen uint64) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), wstest.Guard)
@@ -219,7 +219,7 @@ func TestRotationEndsWhenTheOverlapIsChecked(t *testing.T) {
 	f.publish() // only the old connection has subscribed
 	read("1", 1)
 	close(release)
-	<-f.subscribed
+	wstest.Wait(t, f.subscribed, "the rotation's subscription")
 	f.publish() // both connections get 2 and 3
 	f.publish()
 	read("2", 1)

@@ -210,7 +210,7 @@ func TestTargetSecretsStayOutOfErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end")
 	texts := []string{c.Err().Error()}
 	for e := errors.Unwrap(c.Err()); e != nil; e = errors.Unwrap(e) {
 		texts = append(texts, e.Error())
