@@ -153,12 +153,11 @@ func TestSilentPeerCaughtByPing(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for _, d := range []time.Duration{7 * time.Second, 3 * time.Second} {
-		if !rec.Clock.WaitTimer(ctx, d) {
-			t.Fatalf("no %v timer", d)
-		}
-		rec.Clock.Advance(d)
+	wstest.PingTick(t, rec.Clock, 7*time.Second)
+	if !rec.Clock.WaitTimer(ctx, 3*time.Second) {
+		t.Fatal("no pong timeout")
 	}
+	rec.Clock.Advance(3 * time.Second)
 	end := rec.Next(t, reconnect.EventDisconnected)
 	if end.Decision.Code != websocket.StatusAbnormalClosure || !end.Decision.Retry() {
 		t.Fatalf("decision = %v (%v), want retry 1006", end.Decision, end.Err)

@@ -97,10 +97,7 @@ func TestPingTimeoutDuringItsWriteIsThePingsEnd(t *testing.T) {
 	defer c.CloseNow()
 	sc.hold.Store(true)
 	ctx := wstest.Context(t)
-	if !rec.Clock.WaitTimer(ctx, 7*time.Second) {
-		t.Fatal("no ping timer")
-	}
-	rec.Clock.Advance(7 * time.Second)
+	wstest.PingTick(t, rec.Clock, 7*time.Second)
 	wstest.Wait(t, sc.held, "the ping's write to be held")
 	if !rec.Clock.WaitTimer(ctx, 3*time.Second) {
 		t.Fatal("no pong timer")
