@@ -33,7 +33,8 @@ type link struct {
 	retired  atomic.Bool
 	dropped  atomic.Int64
 	drained  chan struct{}
-	first    *Message // read while the rotation aligned, delivered first
+	first    *Message        // read while the rotation aligned, delivered first
+	reading  <-chan *Message // a read the rotation left running: its result comes first
 
 	failbackTimer Timer                    // Conn.mu
 	rotated       bool                     // it came from a rotation

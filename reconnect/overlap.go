@@ -107,12 +107,19 @@ func (c *Conn) meet(r *rotation, nl *link) bool {
 	var m *Message
 	select {
 	case m = <-first:
+		if m == nil {
+			return false // the read failed; the new reader sees why
+		}
 	case <-t.C():
 	case <-r.old.dead:
 	case <-c.ctx.Done():
 	}
 	if m == nil {
-		return false // no data yet: the old connection drains instead
+		// No data yet: the old connection drains instead. The read goes
+		// on; the new reader takes its message, as a second concurrent
+		// read would corrupt the stream.
+		nl.reading = first
+		return false
 	}
 	nl.first = m
 	k, ok := r.key(*m)

@@ -58,6 +58,12 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 	h := c.opts.OnMessage
 	for {
 		var m Message
+		if lk.reading != nil { // the rotation's read, still running
+			if p := <-lk.reading; p != nil {
+				lk.first = p
+			}
+			lk.reading = nil
+		}
 		if lk.first != nil { // read by the rotation that made lk
 			m, lk.first = *lk.first, nil
 		} else {
