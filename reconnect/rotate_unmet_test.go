@@ -31,7 +31,7 @@ func TestUnmetRotationDeliversTheOldConnectionUntilItsClose(t *testing.T) {
 			ws.Write(ctx, websocket.MessageText, []byte("a2"))
 			drained := make(chan struct{})
 			go func() { drain(ctx, ws); close(drained) }() // Ping needs a reader
-			full <- ping(ctx, ws, 300*time.Millisecond) // fails: the client holds a2
+			full <- ping(ctx, ws, 300*time.Millisecond)    // fails: the client holds a2
 			<-drained
 			return
 		}
