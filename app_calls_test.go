@@ -259,7 +259,7 @@ func TestCanceledContexts(t *testing.T) {
 		if err := c.Write(done, websocket.MessageText, []byte("never")); !errors.Is(err, context.Canceled) {
 			t.Fatalf("Write with a canceled ctx = %v", err)
 		}
-		if err := c.Write(context.Background(), websocket.MessageText, []byte("sent")); err != nil {
+		if err := c.Write(wstest.Context(t), websocket.MessageText, []byte("sent")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -267,7 +267,7 @@ func TestCanceledContexts(t *testing.T) {
 		t.Fatalf("Read with a canceled ctx = %v", err)
 	}
 	for range 50 {
-		if m := <-got; m != "sent" {
+		if m := wstest.Wait(t, got, "the server to get a message"); m != "sent" {
 			t.Fatalf("server got %q", m)
 		}
 	}
@@ -329,7 +329,7 @@ func TestCtxEndingWhileWaitingForAnotherWriterCostsOnlyThatWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	bigDone := make(chan error, 1)
-	go func() { bigDone <- c.Write(context.Background(), websocket.MessageBinary, make([]byte, big)) }()
+	go func() { bigDone <- c.Write(wstest.Context(t), websocket.MessageBinary, make([]byte, big)) }()
 	var small int32
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -344,12 +344,12 @@ func TestCtxEndingWhileWaitingForAnotherWriterCostsOnlyThatWrite(t *testing.T) {
 		small++ // went ahead of the big one
 	}
 	close(read)
-	if err := <-bigDone; err != nil {
+	if err := wstest.Wait(t, bigDone, "the big Write to return"); err != nil {
 		t.Fatalf("the big Write = %v", err)
 	}
-	<-gotBig
+	wstest.Wait(t, gotBig, "the server to get the big message")
 	// A last write behind everything: once it arrives, all before it have.
-	if err := c.Write(context.Background(), websocket.MessageText, []byte("b")); err != nil {
+	if err := c.Write(wstest.Context(t), websocket.MessageText, []byte("b")); err != nil {
 		t.Fatal(err)
 	}
 	wstest.ReturnsWithin(t, "the last write", func() {

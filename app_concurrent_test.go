@@ -99,7 +99,7 @@ func TestEndedConnKeepsItsPromises(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		<-c.Done()
+		wstest.Wait(t, c.Done(), "the Conn to end after a 1008")
 		if err := c.Close(websocket.StatusNormalClosure, ""); !errors.Is(err, net.ErrClosed) {
 			t.Fatalf("Close = %v, want net.ErrClosed", err)
 		}

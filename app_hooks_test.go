@@ -210,7 +210,7 @@ func TestBlockingHookDoesNotBlockClose(t *testing.T) {
 					close(entered)
 					<-release // ignores every ctx
 				})
-				<-entered
+				wstest.Wait(t, entered, site.name+" to be entered")
 				wstest.ReturnsWithin(t, closer.name+" while "+site.name+" blocks", func() { closer.call(c) })
 				if st := c.State(); st == reconnect.Connected {
 					t.Fatalf("state %v after %s", st, closer.name)

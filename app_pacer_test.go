@@ -83,7 +83,7 @@ func TestWritePacerWhileFlushing(t *testing.T) {
 				t.Fatalf("Write while down = %v", err)
 			}
 			close(admit)
-			<-entered                             // the flush is in the pacer
+			wstest.Wait(t, entered, "the flush to enter the pacer")
 			if tt.label != reconnect.LabelPanic { // a panic ends the Conn by itself
 				wstest.ReturnsWithin(t, "Close", func() { c.Close(websocket.StatusNormalClosure, "") })
 			}

@@ -2,7 +2,6 @@ package wsreconnect_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -133,7 +132,7 @@ func TestCoderWebsocketDeliversCutMessages(t *testing.T) {
 	for _, tt := range cutStreams {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := wstest.Context(t)
 			ws, _, err := websocket.Dial(ctx, cutServer(t, tt.cut), nil)
 			if err != nil {
 				t.Fatal(err)

@@ -54,7 +54,7 @@ func TestWritesWhileConnectionsDie(t *testing.T) {
 				rec.Next(t, reconnect.EventConnected)
 			}
 			cancel()
-			<-wrote
+			wstest.Wait(t, wrote, "the writer to stop")
 			if err := c.Close(websocket.StatusNormalClosure, ""); err != nil {
 				t.Fatalf("Close = %v", err)
 			}

@@ -99,13 +99,13 @@ func TestCloseSendsCodeAndReason(t *testing.T) {
 		t.Fatalf("Close = %v", err)
 	}
 	var ce websocket.CloseError
-	if err := <-ends; !errors.As(err, &ce) || ce.Code != 4000 || ce.Reason != strings.Repeat("é", 61) {
+	if err := wstest.Wait(t, ends, "the server connection to end"); !errors.As(err, &ce) || ce.Code != 4000 || ce.Reason != strings.Repeat("é", 61) {
 		t.Fatalf("server saw %v, want 4000 with the reason cut to 122 bytes", err)
 	}
 	if c.State() != reconnect.Closed {
 		t.Fatalf("state = %v, want closed", c.State())
 	}
-	if _, _, err := c.Read(context.Background()); !errors.Is(err, net.ErrClosed) {
+	if _, _, err := c.Read(wstest.Context(t)); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Read after Close = %v, want net.ErrClosed", err)
 	}
 	if err := c.Write(context.Background(), websocket.MessageText, []byte("x")); !errors.Is(err, net.ErrClosed) {
@@ -188,7 +188,7 @@ func TestReconnectDropsTheConnection(t *testing.T) {
 	if next := rec.Next(t, reconnect.EventConnected, reconnect.EventWaiting); next.Kind != reconnect.EventConnected {
 		t.Fatalf("after Reconnect got %v, want connected without a wait", next.Kind)
 	}
-	if err := <-ends; err == nil {
+	if err := wstest.Wait(t, ends, "the server connection to end"); err == nil {
 		t.Fatal("server connection did not end")
 	}
 }

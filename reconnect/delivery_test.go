@@ -48,12 +48,12 @@ func TestEveryWriteEndsInOneClass(t *testing.T) {
 	w := func(ctx context.Context, m string) {
 		results[m] = c.Write(ctx, websocket.MessageText, []byte(m))
 	}
-	bg := context.Background()
+	bg := wstest.Context(t)
 	canceled, cancel := context.WithCancel(bg)
 	cancel()
 
 	w(bg, "m1")
-	<-read1
+	wstest.Wait(t, read1, "the server to read m1")
 	w(bg, "m2")
 	close(drop)
 	rec.Next(t, reconnect.EventDisconnected)
@@ -65,7 +65,7 @@ func TestEveryWriteEndsInOneClass(t *testing.T) {
 	wait = rec.Next(t, reconnect.EventWaiting)
 	w(bg, "m5")
 	rec.Clock.Advance(wait.Delay)
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end")
 	w(bg, "m6")
 
 	delivered := []string{<-got, <-got}

@@ -92,14 +92,14 @@ func TestReadTakesTheReaderRoleAndTheConnTakesItBack(t *testing.T) {
 	got := goRead(context.Background(), c)
 	reconnect.WaitForReaders(c, 1)
 	step <- struct{}{}
-	if m := <-got; string(m.Data) != "a" {
+	if m := wstest.Wait(t, got, "the direct Read"); string(m.Data) != "a" {
 		t.Fatalf("Read = %q", m.Data)
 	}
 	if r := reconnect.Role(c); r != "idle" {
 		t.Fatalf("role after the hand-over: %s", r)
 	}
 	step <- struct{}{}
-	if err := <-pings; err == nil {
+	if err := wstest.Wait(t, pings, "the server's ping to fail"); err == nil {
 		t.Fatal("a ping was answered while the Read that holds the role was away")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -110,7 +110,7 @@ func TestReadTakesTheReaderRoleAndTheConnTakesItBack(t *testing.T) {
 	rec.Clock.Advance(reconnect.Lease)
 	waitRole(t, c, "conn")
 	step <- struct{}{}
-	if err := <-pings; err != nil {
+	if err := wstest.Wait(t, pings, "the server's ping once the Conn took the role back"); err != nil {
 		t.Fatalf("ping once the Conn took the role back: %v", err)
 	}
 }
@@ -139,14 +139,14 @@ func TestTheConnectionEndsDuringADirectRead(t *testing.T) {
 			first := goRead(context.Background(), c)
 			reconnect.WaitForReaders(c, 1)
 			step <- struct{}{}
-			<-first
+			wstest.Wait(t, first, "the first Read")
 			inProgress := goRead(context.Background(), c)
 			waitRole(t, c, "read")
 			tt.end(c, step)
 			if d := rec.Next(t, reconnect.EventDisconnected).Decision; d.Label != tt.label {
 				t.Fatalf("disconnect %v, want %s", d, tt.label)
 			}
-			if got := texts([]reconnect.Message{<-inProgress}); got != tt.then {
+			if got := texts([]reconnect.Message{wstest.Wait(t, inProgress, "the Read in progress")}); got != tt.then {
 				t.Fatalf("the Read in progress returned %s, want %s", got, tt.then)
 			}
 		})
@@ -163,16 +163,11 @@ func TestDirectReadAnswersTheHeartbeat(t *testing.T) {
 	first := goRead(context.Background(), c)
 	reconnect.WaitForReaders(c, 1)
 	step <- struct{}{}
-	<-first
+	wstest.Wait(t, first, "the first Read")
 	goRead(context.Background(), c) // reads until the test ends
 	waitRole(t, c, "read")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	for range 3 {
-		if !rec.Clock.WaitTimer(ctx, 7*time.Second) {
-			t.Fatal("no ping timer")
-		}
-		rec.Clock.Advance(7 * time.Second)
+		wstest.PingTick(t, rec.Clock, 7*time.Second)
 		// The pong is read by the Read in progress; had nobody read it,
 		// the next wait would find the 3 s timeout instead.
 	}

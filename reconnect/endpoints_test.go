@@ -99,7 +99,7 @@ func TestEndpointFailover(t *testing.T) {
 			}
 			if tt.connected < 0 {
 				if err == nil {
-					<-c.Done()
+					wstest.Wait(t, c.Done(), "the Conn to end")
 				}
 				return
 			}
@@ -205,10 +205,10 @@ func TestWritePacerPacesWritesAndTheFlush(t *testing.T) {
 	}
 	rec.Clock.Advance(wait.Delay)
 	for range 3 {
-		<-got
+		wstest.Wait(t, got, "the server to get a buffered message")
 	}
 	write(c, "d") // on the live connection
-	<-got
+	wstest.Wait(t, got, "the server to get d")
 	if n := pacer.n.Load(); n != 4 {
 		t.Fatalf("pacer waited %d times for 4 messages", n)
 	}

@@ -105,7 +105,7 @@ func TestCloseReasonQuotingTheURLIsScrubbed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end after the 1008")
 	end := rec.Next(t, reconnect.EventDisconnected)
 	for _, s := range []string{c.Err().Error(), end.Err.Error()} {
 		if strings.Contains(s, "tok3n-abc") {

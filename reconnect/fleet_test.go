@@ -111,7 +111,7 @@ func dialFleet(t *testing.T, n int, url string, o *reconnect.Options) (wait func
 	}
 	t.Cleanup(func() {
 		cancel()
-		wg.Wait()
+		wstest.WaitGroup(t, &wg, "the fleet's dials and writes")
 		for _, c := range cs {
 			if c != nil {
 				c.CloseNow()
@@ -143,7 +143,7 @@ func TestSharedDialBudget(t *testing.T) {
 	budget.give(t, 5)
 	budget.waitFor(t, conns-5)
 	for range 5 {
-		<-got // those five connected and wrote
+		wstest.Wait(t, got, "the first five to connect and write") // those five connected and wrote
 	}
 	if n := handshakes.Load(); n != 5 {
 		t.Fatalf("%d handshakes for 5 tokenBudget", n)
@@ -151,7 +151,7 @@ func TestSharedDialBudget(t *testing.T) {
 	budget.give(t, conns-5)
 	wait()
 	for range conns - 5 {
-		<-got
+		wstest.Wait(t, got, "the rest to connect and write")
 	}
 	if n := handshakes.Load(); n != conns {
 		t.Fatalf("%d handshakes, want %d", n, conns)
@@ -168,7 +168,7 @@ func TestRateLimiterAsDialBudget(t *testing.T) {
 	wait := dialFleet(t, conns, url, &reconnect.Options{DialBudget: rate.NewLimiter(200, 1), PingInterval: -1})
 	wait()
 	for range conns {
-		<-got
+		wstest.Wait(t, got, "every Conn to connect and write")
 	}
 	if n := handshakes.Load(); n != conns {
 		t.Fatalf("%d handshakes, want %d", n, conns)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/wsreconnect/wsreconnect/internal/fakeclock"
 	"github.com/wsreconnect/wsreconnect/internal/wsproto"
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
@@ -95,7 +96,7 @@ func FuzzClose(f *testing.F) {
 				t.Fatalf("Close(%d) = nil, want an error for an unsendable code", code)
 			}
 			c.CloseNow()
-			if ce := <-got; ce.Code != -1 {
+			if ce := wstest.Wait(t, got, "the server to see the connection end"); ce.Code != -1 {
 				t.Fatalf("server got close %d %q after Close(%d) was refused", ce.Code, ce.Reason, code)
 			}
 			return
@@ -104,7 +105,7 @@ func FuzzClose(f *testing.F) {
 			t.Fatalf("Close(%d, %q) = %v", code, reason, err)
 		}
 		want := websocket.CloseError{Code: sc, Reason: wsproto.TrimReason(reason)}
-		if ce := <-got; ce != want {
+		if ce := wstest.Wait(t, got, "the server to see the close frame"); ce != want {
 			t.Fatalf("server got %+v, want %+v", ce, want)
 		}
 	})

@@ -20,7 +20,11 @@ func TestWaitQuietWithTheReaderInOnMessage(t *testing.T) {
 	})
 	other := make(chan struct{})
 	g.spawn(func() { <-other }) // library code still at work when Close starts
-	<-inHook
+	select {
+	case <-inHook:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the reader did not enter OnMessage")
+	}
 	g.waiting = func() { // waitQuiet is about to block: now the other ends
 		select {
 		case <-other:

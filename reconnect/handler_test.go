@@ -48,7 +48,7 @@ func TestOnMessageGetsEveryMessageWithItsGeneration(t *testing.T) {
 	if s := texts(ms); s != "a@1 b@1 next@2" {
 		t.Fatalf("OnMessage got %s", s)
 	}
-	if _, _, err := c.Read(context.Background()); !errors.Is(err, reconnect.ErrHandlerMode) {
+	if _, _, err := c.Read(wstest.Context(t)); !errors.Is(err, reconnect.ErrHandlerMode) {
 		t.Fatalf("Read in handler mode = %v", err)
 	}
 }
@@ -95,7 +95,7 @@ func TestOnMessageMayWriteAndUseEveryControl(t *testing.T) {
 				}
 				return
 			}
-			<-c.Done()
+			wstest.Wait(t, c.Done(), "the Conn to end")
 			var re *reconnect.Error
 			if !errors.As(c.Err(), &re) || re.Kind != tt.kind {
 				t.Fatalf("Err = %v, want %v", c.Err(), tt.kind)
@@ -111,7 +111,7 @@ func TestPanickingOnMessageEndsTheConn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end after the panic")
 	var re *reconnect.Error
 	var pe *reconnect.PanicError
 	if !errors.As(c.Err(), &re) || re.Kind != reconnect.KindTerminal || re.Decision.Label != reconnect.LabelPanic ||
@@ -145,18 +145,12 @@ func TestSlowOnMessageIsNotADeadPeer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-entered
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	wstest.Wait(t, entered, "OnMessage to be entered")
 	for range 3 { // three ping ticks while the handler runs: all skipped
-		if !rec.Clock.WaitTimer(ctx, 7*time.Second) {
-			t.Fatal("no ping timer")
-		}
+		wstest.PingTimer(t, rec.Clock, 7*time.Second)
 		rec.Clock.Advance(10 * time.Second)
 	}
-	if !rec.Clock.WaitTimer(ctx, 7*time.Second) {
-		t.Fatal("heartbeat stopped")
-	}
+	wstest.PingTimer(t, rec.Clock, 7*time.Second) // the heartbeat goes on
 	close(held)
 	if n := rec.Count(reconnect.EventDisconnected); n != 0 || c.State() != reconnect.Connected {
 		t.Fatalf("%d disconnects, state %v: a slow handler was taken for a dead peer", n, c.State())

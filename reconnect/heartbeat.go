@@ -95,30 +95,46 @@ func (h *heartbeat) tick() {
 func (h *heartbeat) ping(lk *link) (time.Duration, bool) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
+	seen, pauses, handled, rx := h.seen.Load(), h.pauses.Load(), h.onMessage.Load(), lk.wire.received()
+	spared := func() bool {
+		// Bytes kept arriving (any frame is life, a long message too), or
+		// the application held the reader up: the pong may be queued
+		// behind them.
+		return lk.wire.received() != rx || h.seen.Load() != seen || h.pauses.Load() != pauses ||
+			h.onMessage.Load() != handled || h.held()
+	}
+	var mu sync.Mutex
+	returned := false // a pong that beat the timer is no death
 	if h.timeout > 0 {
-		t := h.clock.AfterFunc(h.timeout, func() { cancel(errPingTimeout) })
+		t := h.clock.AfterFunc(h.timeout, func() {
+			// Killed before the ping's ctx ends: coder/websocket closes the
+			// socket itself when that ctx ends during the ping's write, and
+			// the reader must then find the missed pong as the cause.
+			mu.Lock()
+			defer mu.Unlock()
+			if !returned && !spared() {
+				lk.kill(fmt.Errorf("failed to ping: no pong within %v: %w", h.timeout,
+					errors.Join(websocket.CloseError{Code: websocket.StatusAbnormalClosure, Reason: "ping timeout"}, errPingTimeout)))
+			}
+			cancel(errPingTimeout)
+		})
 		defer t.Stop()
 	}
-	seen, pauses, handled, rx := h.seen.Load(), h.pauses.Load(), h.onMessage.Load(), lk.wire.received()
 	start := h.clock.Now()
 	err := lk.ws.Ping(ctx)
+	mu.Lock()
+	returned = true
+	mu.Unlock()
 	switch {
 	case err == nil:
 		return h.clock.Now().Sub(start), true
 	case context.Cause(ctx) != errPingTimeout:
 		return -1, false // the connection failed; its reader reports why
-	case lk.wire.received() != rx || h.seen.Load() != seen || h.pauses.Load() != pauses ||
-		h.onMessage.Load() != handled || h.held():
-		// Bytes kept arriving (any frame is life, a long message too),
-		// or the application held the reader up: the pong may be queued
-		// behind them. Ping does not close the connection.
-		return -1, true
 	}
-	// A missed pong is an abnormal closure: the peer or the path is gone
-	// without a close frame.
-	lk.kill(fmt.Errorf("failed to ping: no pong within %v: %w", h.timeout,
-		errors.Join(websocket.CloseError{Code: websocket.StatusAbnormalClosure, Reason: "ping timeout"}, errPingTimeout)))
-	return -1, false
+	// A missed pong is an abnormal closure, killed above: the peer or the
+	// path is gone without a close frame. Ping does not close the
+	// connection, so a spared one is kept.
+	return -1, lk.killedBy() == nil
 }
 
 // isStopped reports whether stop was called.

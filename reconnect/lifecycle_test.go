@@ -33,7 +33,7 @@ func TestAcceptThenCloseLoopClimbsTheBackoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to give up")
 	var delays []time.Duration
 	for _, e := range rec.Events() {
 		if e.Kind == reconnect.EventWaiting {
@@ -153,12 +153,11 @@ func TestSilentPeerCaughtByPing(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for _, d := range []time.Duration{7 * time.Second, 3 * time.Second} {
-		if !rec.Clock.WaitTimer(ctx, d) {
-			t.Fatalf("no %v timer", d)
-		}
-		rec.Clock.Advance(d)
+	wstest.PingTick(t, rec.Clock, 7*time.Second)
+	if !rec.Clock.WaitTimer(ctx, 3*time.Second) {
+		t.Fatal("no pong timeout")
 	}
+	rec.Clock.Advance(3 * time.Second)
 	end := rec.Next(t, reconnect.EventDisconnected)
 	if end.Decision.Code != websocket.StatusAbnormalClosure || !end.Decision.Retry() {
 		t.Fatalf("decision = %v (%v), want retry 1006", end.Decision, end.Err)
@@ -183,7 +182,7 @@ func TestStates(t *testing.T) {
 	if !c.WaitForStateChange(ctx, reconnect.Reconnecting) || c.State() != reconnect.Closed {
 		t.Fatalf("state after CloseNow = %v", c.State())
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end after CloseNow")
 	// Closed is final: waiting for a change ends only with ctx.
 	done, stop := context.WithCancel(context.Background())
 	stop()

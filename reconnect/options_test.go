@@ -72,7 +72,7 @@ func TestNegativeMeansNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end")
 	// MinUptime none: every connection is healthy, so the attempt count
 	// starts over and MaxAttempts is never reached; Initial none: no
 	// first wait.
@@ -162,7 +162,7 @@ func TestDialTimeoutBoundsAnAttempt(t *testing.T) {
 		t.Fatal("no attempt timer")
 	}
 	clock.Advance(4 * time.Second)
-	err := <-result
+	err := wstest.Wait(t, result, "Dial to give up")
 	var ne interface{ Timeout() bool }
 	if !errors.Is(err, reconnect.ErrGaveUp) || !errors.As(err, &ne) || !ne.Timeout() || !strings.Contains(err.Error(), "within 4s") {
 		t.Fatalf("Dial = %v, want gave up on an attempt timeout", err)

@@ -32,7 +32,7 @@ func TestHeartbeatReportsTheRoundTrip(t *testing.T) {
 	if e.RTT <= 0 || e.Generation != 1 || c.RTT() <= 0 {
 		t.Fatalf("heartbeat event RTT %v gen %d, Conn.RTT %v", e.RTT, e.Generation, c.RTT())
 	}
-	rtt, err := c.Ping(context.Background())
+	rtt, err := c.Ping(wstest.Context(t))
 	if err != nil || rtt <= 0 {
 		t.Fatalf("Ping = %v, %v", rtt, err)
 	}
@@ -66,7 +66,7 @@ func TestPingCtxCostsOnlyThePing(t *testing.T) {
 		t.Fatalf("%d drops, state %v: a Ping's ctx cost the connection", n, c.State())
 	}
 	c.CloseNow()
-	if _, err := c.Ping(context.Background()); !errors.Is(err, net.ErrClosed) {
+	if _, err := c.Ping(wstest.Context(t)); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Ping after Close = %v", err)
 	}
 }

@@ -88,14 +88,14 @@ func TestFullReceiveBufferStopsReadingUntilReadMakesRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := <-pings; err == nil {
+	if err := wstest.Wait(t, pings, "the server's ping to fail"); err == nil {
 		t.Fatal("a ping was answered while the receive buffer was full")
 	}
 	if got := texts(readAll(t, c, 1)); got != "1@1" {
 		t.Fatalf("first message %s", got)
 	}
 	close(resume)
-	if err := <-pings; err != nil {
+	if err := wstest.Wait(t, pings, "the server's ping once Read made room"); err != nil {
 		t.Fatalf("ping once Read made room: %v", err)
 	}
 	if got := texts(readAll(t, c, 2)); got != "2@1 3@1" {
@@ -126,7 +126,7 @@ func TestControlsEndAConnectionWithAFullReceiveBuffer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			<-full
+			wstest.Wait(t, full, "the server's ping to fail")
 			if err := tt.act(c); err != nil {
 				t.Fatalf("%s = %v", tt.name, err)
 			}
@@ -141,7 +141,7 @@ func TestControlsEndAConnectionWithAFullReceiveBuffer(t *testing.T) {
 				return
 			}
 			var re *reconnect.Error
-			if _, err := c.ReadMessage(context.Background()); !errors.As(err, &re) || re.Kind != tt.kind {
+			if _, err := c.ReadMessage(wstest.Context(t)); !errors.As(err, &re) || re.Kind != tt.kind {
 				t.Fatalf("Read after the buffered messages = %v, want %v", err, tt.kind)
 			}
 		})
@@ -156,11 +156,11 @@ func TestReadReturnsBufferedMessagesBeforeTheEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end")
 	if got := texts(readAll(t, c, 2)); got != "a@1 b@1" {
 		t.Fatalf("read %s after the end", got)
 	}
-	_, err = c.ReadMessage(context.Background())
+	_, err = c.ReadMessage(wstest.Context(t))
 	if !errors.Is(err, reconnect.ErrTerminal) || websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 		t.Fatalf("then %v, want the terminal 1008", err)
 	}
@@ -178,7 +178,7 @@ func TestReceiveBytesBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := <-pings; err == nil {
+	if err := wstest.Wait(t, pings, "the server's ping to fail"); err == nil {
 		t.Fatal("a ping was answered with 16 bytes waiting for a 10-byte buffer")
 	}
 	got := readAll(t, c, 3)
@@ -221,7 +221,7 @@ func TestReadLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := c.ReadMessage(context.Background())
+			m, err := c.ReadMessage(wstest.Context(t))
 			if tt.ok {
 				if err != nil || len(m.Data) != tt.size {
 					t.Fatalf("read %d bytes, %v", len(m.Data), err)

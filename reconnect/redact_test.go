@@ -154,8 +154,8 @@ func TestAppFuncSeesRedactedReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
-	if got := <-reasons; got != "bad token REDACTED" {
+	wstest.Wait(t, c.Done(), "the Conn to end after the 1008")
+	if got := wstest.Wait(t, reasons, "the server to log the close reason"); got != "bad token REDACTED" {
 		t.Fatalf("Func got reason %q, want %q", got, "bad token REDACTED")
 	}
 }

@@ -34,7 +34,7 @@ func newSeqFeed(t *testing.T) (*seqFeed, string) {
 	f, url := newQuietSeqFeed(t)
 	f.wg.Add(1)
 	go f.run()
-	t.Cleanup(func() { close(f.stop); f.wg.Wait() })
+	t.Cleanup(func() { close(f.stop); wstest.WaitGroup(t, &f.wg, "the feed to stop") })
 	return f, url
 }
 

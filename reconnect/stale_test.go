@@ -82,7 +82,7 @@ func TestStaleStream(t *testing.T) {
 			defer close(release)
 			if tt.hold {
 				more <- struct{}{}
-				<-entered
+				wstest.Wait(t, entered, "OnMessage to be entered")
 			}
 			ticks := 6 // 12 s
 			if tt.stale {

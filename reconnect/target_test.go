@@ -119,11 +119,28 @@ func TestDeadCredentialStopsAfterOneRefresh(t *testing.T) {
 			t.Parallel()
 			tk := &tokens{deadCred: true}
 			url := tk.serve(t, http.StatusUnauthorized)
-			o := &reconnect.Options{PingInterval: -1}
+			// One attempt past the limit ends the Dial, so a missed stop
+			// fails at once instead of when a ctx runs out.
+			ctx, cancel := context.WithCancel(wstest.Context(t))
+			defer cancel()
+			var attempts atomic.Int32
+			rec := wstest.NewRecorder(fakeclock.New(wstest.Epoch), true)
+			o := &reconnect.Options{PingInterval: -1, Clock: rec.Clock, Observer: reconnect.ObserverFunc(func(e reconnect.Event) {
+				if e.Kind == reconnect.EventAttempt && attempts.Add(1) > int32(tt.want) {
+					cancel()
+				}
+				rec.OnEvent(e)
+			})}
 			if tt.target {
 				o.Target = tk.target
 			}
-			_, rec, err := wstest.Dial(t, url, o, true)
+			c, err := reconnect.Dial(ctx, url, o)
+			if c != nil {
+				c.CloseNow()
+			}
+			if n := int(attempts.Load()); n > tt.want {
+				t.Fatalf("%d attempts (Dial = %v), want a stop after %d", n, err, tt.want)
+			}
 			var re *reconnect.Error
 			if !errors.As(err, &re) || re.Kind != reconnect.KindTerminal || re.Decision.Status != 401 || !re.Decision.Auth || re.Attempts != tt.want {
 				t.Fatalf("Dial = %v (%+v); want terminal 401 after %d attempts", err, re, tt.want)
@@ -213,7 +230,7 @@ func TestTargetSecretsStayOutOfErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end")
 	texts := []string{c.Err().Error()}
 	for e := errors.Unwrap(c.Err()); e != nil; e = errors.Unwrap(e) {
 		texts = append(texts, e.Error())

@@ -79,7 +79,7 @@ func TestServerPingIsAnsweredWhileTheAppIsAway(t *testing.T) {
 	if _, _, err := wstest.Dial(t, url, &reconnect.Options{PingInterval: -1}, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-pinged; err != nil {
+	if err := wstest.Wait(t, pinged, "the server's ping"); err != nil {
 		t.Fatalf("server's ping with an unread message waiting: %v", err)
 	}
 }
@@ -101,7 +101,7 @@ func TestReconnectWithAnUnreadMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-pinged
+	wstest.Wait(t, pinged, "the server's ping")
 	c.Reconnect()
 	end := rec.Next(t, reconnect.EventDisconnected)
 	if end.Decision.Label != reconnect.LabelReconnect {

@@ -44,7 +44,9 @@ func collect(got chan<- string) func(w http.ResponseWriter, r *http.Request) {
 }
 
 func write(c *reconnect.Conn, s string) error {
-	return c.Write(context.Background(), websocket.MessageText, []byte(s))
+	ctx, cancel := context.WithTimeout(context.Background(), wstest.Guard)
+	defer cancel()
+	return c.Write(ctx, websocket.MessageText, []byte(s))
 }
 
 func TestBufferedWritesArriveInOrder(t *testing.T) {
@@ -69,7 +71,7 @@ func TestBufferedWritesArriveInOrder(t *testing.T) {
 	}
 	var seen []string
 	for range want {
-		seen = append(seen, <-got)
+		seen = append(seen, wstest.Wait(t, got, "the server to get a message"))
 	}
 	if !slices.Equal(seen, want) {
 		t.Fatalf("server got %v, want %v", seen, want)
@@ -97,7 +99,7 @@ func TestBufferLimitsAndUndelivered(t *testing.T) {
 		}
 	}
 	rec.Clock.Advance(wait.Delay)
-	<-c.Done()
+	wstest.Wait(t, c.Done(), "the Conn to end")
 	if !errors.Is(c.Err(), reconnect.ErrTerminal) {
 		t.Fatalf("Err = %v, want terminal", c.Err())
 	}
@@ -140,10 +142,10 @@ func TestSendModes(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- write(c, "blocked") }()
 			rec.Clock.Advance(wait.Delay)
-			if err := <-done; err != nil {
+			if err := wstest.Wait(t, done, "the blocked Write to return"); err != nil {
 				t.Fatalf("blocked Write = %v", err)
 			}
-			if m := <-got; m != "blocked" {
+			if m := wstest.Wait(t, got, "the server to get the blocked message"); m != "blocked" {
 				t.Fatalf("server got %q", m)
 			}
 		})

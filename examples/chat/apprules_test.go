@@ -170,7 +170,7 @@ func TestAppCodesFromServer(t *testing.T) {
 			defer pw.Close() // ends the stdin reader once run has returned
 			var stdout, stderr lockedBuffer
 			args := append([]string{"-url", srv.URL, "-log", "json", "-initial-backoff", "10ms", "-max-backoff", "20ms"}, tt.args...)
-			if got := run(args, pr, &stdout, &stderr); got != 1 {
+			if got := runWithin(t, args, pr, &stdout, &stderr); got != 1 {
 				t.Errorf("exit status %d, want 1 (terminal); stderr:\n%s", got, stderr.String())
 			}
 			if got := int(conns.Load()); got != len(tt.closes) {

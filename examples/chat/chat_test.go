@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,8 +20,18 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
+
+// runWithin is run for a client mode, failing the test if it has not
+// exited within wstest.Guard (a retried end that should be terminal).
+func runWithin(t *testing.T, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	t.Helper()
+	var code int
+	wstest.ReturnsWithin(t, fmt.Sprintf("run(%q)", args), func() { code = run(args, stdin, stdout, stderr) })
+	return code
+}
 
 // TestMain fails the package if any goroutine outlives the tests: the
 // showcase's server, clients and exporter must all be joined.
@@ -47,7 +58,7 @@ func shortConfig(t *testing.T) config {
 
 func TestShowcase(t *testing.T) {
 	var stdout, stderr lockedBuffer
-	rep, err := showcase(context.Background(), shortConfig(t), &stdout, &stderr)
+	rep, err := showcase(wstest.Context(t), shortConfig(t), &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("showcase: %v\n%s", err, stdout.String())
 	}
@@ -186,7 +197,7 @@ func TestClientMode(t *testing.T) {
 			}
 			var stdout, stderr lockedBuffer
 			args := append([]string{"-url", srv.URL, "-log", "json"}, tt.args...)
-			if got := run(args, pr, &stdout, &stderr); got != tt.want {
+			if got := runWithin(t, args, pr, &stdout, &stderr); got != tt.want {
 				t.Errorf("exit status %d, want %d; stderr:\n%s", got, tt.want, stderr.String())
 			}
 			lines := checkJSONLines(t, stderr.String())

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"flag"
 	"regexp"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 )
 
 // TestMain fails the package if a goroutine outlives the tests: the
@@ -36,7 +37,7 @@ func shortOptions() options {
 func TestRun(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	err := run(context.Background(), &out, shortOptions())
+	err := run(wstest.Context(t), &out, shortOptions())
 	defer logOnFailure(t, &out)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestGap(t *testing.T) {
 	o := shortOptions()
 	o.script = []step{{fault: (*exchange).skipSeq}, {newToken: true}}
 	var out bytes.Buffer
-	err := run(context.Background(), &out, o)
+	err := run(wstest.Context(t), &out, o)
 	defer logOnFailure(t, &out)
 	if !errors.Is(err, errGaps) {
 		t.Fatalf("run = %v, want %v", err, errGaps)

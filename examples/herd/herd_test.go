@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/policy"
 )
 
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // loopback and checks that all of them came back.
 func TestRun(t *testing.T) {
 	var out bytes.Buffer
-	err := run(context.Background(), &out, config{
+	err := run(wstest.Context(t), &out, config{
 		n: 20, scenario: "both", strategy: "all", capacity: 20,
 		downtime: 50 * time.Millisecond, duration: 20 * time.Second, minUptime: 100 * time.Millisecond,
 	})
@@ -37,7 +38,7 @@ func TestRun(t *testing.T) {
 func TestSimulate(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	err := run(context.Background(), &out, config{
+	err := run(wstest.Context(t), &out, config{
 		n: 1, simulate: 5000, scenario: "both", strategy: "all", downtime: 200 * time.Millisecond, duration: time.Minute,
 	})
 	if err != nil {
@@ -161,7 +162,7 @@ func TestRejectsUnknownNames(t *testing.T) {
 		{n: 1, scenario: "both", strategy: "nope"},
 		{n: 0, scenario: "both", strategy: "all"},
 	} {
-		if err := run(context.Background(), &bytes.Buffer{}, c); err == nil {
+		if err := run(wstest.Context(t), &bytes.Buffer{}, c); err == nil {
 			t.Errorf("run(%+v) = nil, want an error", c)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/wsreconnect/wsreconnect/internal/fakeclock"
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -24,7 +25,7 @@ func TestTimers(t *testing.T) {
 		t.Fatalf("Pending = %v, want %v", got, want)
 	}
 	c.Advance(1500 * time.Millisecond)
-	<-fired
+	wstest.Wait(t, fired, "the 1 s AfterFunc")
 	select {
 	case <-t1.C():
 		t.Fatal("2 s timer fired at 1.5 s")
@@ -34,7 +35,7 @@ func TestTimers(t *testing.T) {
 		t.Fatal("Stop should report true once, then false")
 	}
 	c.Advance(500 * time.Millisecond)
-	if got := <-t1.C(); !got.Equal(start.Add(2 * time.Second)) {
+	if got := wstest.Wait(t, t1.C(), "the 2 s timer"); !got.Equal(start.Add(2 * time.Second)) {
 		t.Fatalf("timer fired at %v", got)
 	}
 	if got := c.Pending(); len(got) != 0 {

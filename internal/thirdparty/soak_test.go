@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/wsreconnect/wsreconnect/internal/thirdparty/toxy"
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
@@ -75,7 +76,7 @@ func TestChaosSoak(t *testing.T) {
 	injected := s.chaos(t)
 	pending := s.calm(t)
 	tails := s.cutOff(t)
-	s.shutdown()
+	s.shutdown(t)
 	s.account(t, injected, tails)
 	if pending > 0 {
 		t.Errorf("%d messages still unacked after the calm", pending)
@@ -217,7 +218,7 @@ func (s *soakRun) calm(t *testing.T) (pending int) {
 		}
 	}
 	s.stopWriting()
-	s.senders.Wait()
+	wstest.WaitGroup(t, &s.senders, "the senders to stop")
 	for time.Now().Before(deadline) {
 		pending = 0
 		for _, c := range s.clients {
@@ -272,12 +273,12 @@ func (s *soakRun) cutOff(t *testing.T) []soakTail {
 
 // shutdown closes the clients, then the proxies once every server handler
 // has seen its connection end, so that no toxic is left holding data.
-func (s *soakRun) shutdown() {
+func (s *soakRun) shutdown(t *testing.T) {
 	for _, c := range s.clients {
 		c.conn.Close(websocket.StatusNormalClosure, "soak over")
 	}
-	s.readers.Wait()
-	s.srv.closers.Wait()
+	wstest.WaitGroup(t, &s.readers, "the readers to see their Conns end")
+	wstest.WaitGroup(t, &s.srv.closers, "the server's closers")
 	waitGroup(&s.srv.handlers, 10*time.Second)
 	for _, p := range s.proxies {
 		p.Stop()

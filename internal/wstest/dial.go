@@ -59,21 +59,54 @@ func Read(t testing.TB, c *reconnect.Conn) (string, error) {
 	return string(p), err
 }
 
+// PingJitter is the most a ping timer may fall short of PingInterval for
+// PingTimer to take it for one.
+const PingJitter = 0.1
+
+// PingTimer waits until the ping timer of a heartbeat with interval is
+// pending, and returns how long it has left: between (1-PingJitter) of
+// interval and interval.
+func PingTimer(t testing.TB, clock *fakeclock.Clock, interval time.Duration) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Guard)
+	defer cancel()
+	var d time.Duration
+	ok := clock.WaitFor(ctx, func(p []time.Duration) bool {
+		i := slices.IndexFunc(p, func(d time.Duration) bool { return isPingWait(d, interval) })
+		if i >= 0 {
+			d = p[i]
+		}
+		return i >= 0
+	})
+	if !ok {
+		t.Fatalf("waited %v for a %v ping timer; pending %v", Guard, interval, clock.Pending())
+	}
+	return d
+}
+
+// PingTick moves clock over the next ping timer of a heartbeat with
+// interval.
+func PingTick(t testing.TB, clock *fakeclock.Clock, interval time.Duration) {
+	t.Helper()
+	clock.Advance(PingTimer(t, clock, interval))
+}
+
+func isPingWait(d, interval time.Duration) bool {
+	return d <= interval && d >= interval-time.Duration(PingJitter*float64(interval))
+}
+
 // MissPong moves the clock of a Conn whose heartbeat has interval and
 // timeout over ping ticks until a ping is in flight, then over its
 // timeout. A tick skips its ping while a message waits for Read, so it
 // may take more than one.
 func MissPong(t testing.TB, clock *fakeclock.Clock, interval, timeout time.Duration) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), Guard)
 	defer cancel()
 	for range 10 {
-		if !clock.WaitTimer(ctx, interval) {
-			t.Fatalf("no %v ping timer", interval)
-		}
-		clock.Advance(interval)
+		PingTick(t, clock, interval)
 		clock.WaitFor(ctx, func(p []time.Duration) bool {
-			return slices.Contains(p, timeout) || slices.Contains(p, interval)
+			return slices.Contains(p, timeout) || slices.ContainsFunc(p, func(d time.Duration) bool { return isPingWait(d, interval) })
 		})
 		if slices.Contains(clock.Pending(), timeout) {
 			clock.Advance(timeout)

@@ -1,0 +1,110 @@
+package reconnect_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
+	"github.com/wsreconnect/wsreconnect/reconnect"
+)
+
+// stuckConn is a client socket whose writes, once hold is set, block until
+// it is closed and its reader has seen the close: a ping stuck in the send
+// path while the connection's reader races ahead.
+type stuckConn struct {
+	net.Conn
+	hold                     atomic.Bool
+	held, closed, readFailed chan struct{}
+	heldOnce, once, readOnce sync.Once
+}
+
+func newStuckConn() *stuckConn {
+	return &stuckConn{held: make(chan struct{}), closed: make(chan struct{}), readFailed: make(chan struct{})}
+}
+
+func (s *stuckConn) Write(p []byte) (int, error) {
+	if !s.hold.Load() {
+		return s.Conn.Write(p)
+	}
+	s.heldOnce.Do(func() { close(s.held) })
+	<-s.closed
+	select { // a guard, in case the reader never reads again
+	case <-s.readFailed:
+	case <-time.After(wstest.Guard):
+	}
+	return 0, net.ErrClosed
+}
+
+func (s *stuckConn) Read(p []byte) (int, error) {
+	n, err := s.Conn.Read(p)
+	if err != nil {
+		select {
+		case <-s.closed:
+			s.readOnce.Do(func() { close(s.readFailed) })
+		default:
+		}
+	}
+	return n, err
+}
+
+func (s *stuckConn) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return s.Conn.Close()
+}
+
+// TestPingTimeoutDuringItsWriteIsThePingsEnd: coder/websocket closes the
+// socket itself when a ping's ctx ends while its frame is being written,
+// so the reader fails at once; the end must still be the missed pong, not
+// the reader's "use of closed network connection".
+func TestPingTimeoutDuringItsWriteIsThePingsEnd(t *testing.T) {
+	url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		if ws, err := websocket.Accept(w, r, nil); err == nil {
+			defer ws.CloseNow()
+			drain(r.Context(), ws)
+		}
+	})
+	sc := newStuckConn()
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		sc.Conn = nc
+		return sc, nil
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	o := &reconnect.Options{PingInterval: 7 * time.Second, PingTimeout: 3 * time.Second,
+		Dialer: func(ctx context.Context, u string, d *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
+			opts := &websocket.DialOptions{}
+			if d != nil {
+				*opts = *d
+			}
+			opts.HTTPClient = &http.Client{Transport: tr}
+			return websocket.Dial(ctx, u, opts)
+		}}
+	c, rec, err := wstest.Dial(t, url, o, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	sc.hold.Store(true)
+	ctx := wstest.Context(t)
+	wstest.PingTick(t, rec.Clock, 7*time.Second)
+	wstest.Wait(t, sc.held, "the ping's write to be held")
+	if !rec.Clock.WaitTimer(ctx, 3*time.Second) {
+		t.Fatal("no pong timer")
+	}
+	rec.Clock.Advance(3 * time.Second)
+	end := rec.Next(t, reconnect.EventDisconnected)
+	if end.Decision.Code != websocket.StatusAbnormalClosure || !strings.Contains(end.Err.Error(), "no pong") {
+		t.Fatalf("ended %v (%v), want 1006 from the missed pong", end.Decision, end.Err)
+	}
+}
