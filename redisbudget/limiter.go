@@ -63,6 +63,7 @@ func New(opts Options) (*Limiter, error) {
 		}
 		ro.DialTimeout, ro.ReadTimeout, ro.WriteTimeout = o.Timeout, o.Timeout, o.Timeout
 		ro.ContextTimeoutEnabled = true
+		ro.DialerRetries = 1 // a refused dial is Redis down: the fallback, not five tries
 		client = redis.NewClient(ro)
 		l.owned = client
 	}
@@ -129,7 +130,7 @@ func (l *Limiter) wait(ctx context.Context) (Source, []Event, error) {
 			if ctx.Err() != nil {
 				return SourceRedis, evs, ctx.Err()
 			}
-			evs = append(evs, l.failed(now, err)...)
+			evs = append(evs, l.failed(l.opts.Clock.Now(), err)...)
 			continue
 		}
 		if l.down {

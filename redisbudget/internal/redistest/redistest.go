@@ -24,6 +24,7 @@ type Server struct {
 	t      testing.TB
 	Port   int
 	bin    string
+	args   []string      // more redis-server arguments
 	exited chan struct{} // closed when the process has been reaped
 	cmd    *exec.Cmd
 }
@@ -37,7 +38,7 @@ func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
 // Start starts a redis-server on a free loopback port, stopped by
 // t.Cleanup. Without the binary the test fails when CI is set and is
 // skipped otherwise.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -46,7 +47,7 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skipf("%s: skipped: redis-server is not installed (apt-get install -y redis-server)", t.Name())
 	}
-	s := &Server{t: t, bin: bin}
+	s := &Server{t: t, bin: bin, args: args}
 	var last error
 	for range 5 { // another process may take the port between the probe and the bind
 		if last = s.start(freePort(t)); last == nil {
@@ -71,8 +72,9 @@ func (s *Server) Restart() {
 }
 
 func (s *Server) start(port int) error {
-	cmd := exec.Command(s.bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice")
+	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"}
+	cmd := exec.Command(s.bin, append(args, s.args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return fmt.Errorf("failed to pipe redis-server's output: %w", err)
