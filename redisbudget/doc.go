@@ -39,7 +39,9 @@
 // the burst for one Period (a restarted Redis has forgotten what the
 // fleet spent meanwhile), then with it. Processes do not switch at the
 // same moment: for up to Probe, some may spend their local share while
-// others already spend the shared budget.
+// others already spend the shared budget. go-redis dials a Redis that
+// refused it again about once a second, so a process finds Redis back
+// within about Probe plus a second.
 //
 // # What it reports
 //

@@ -64,10 +64,11 @@ type Options struct {
 	// Defaults to one second.
 	Probe time.Duration
 
-	// Observe, when set, receives every wait and every change between
-	// Redis and the fallback. It runs on the waiting goroutine, bounded
-	// by Wait's ctx; a panic in it becomes Wait's error, a
-	// *reconnect.PanicError. Defaults to nil.
+	// Observe, when set, receives every wait, every Redis error and
+	// every change between Redis and the fallback, in order, after the
+	// wait. It runs on a goroutine of its own that Wait waits for until
+	// ctx ends, so it may block or call the Limiter; a panic in it
+	// becomes Wait's error, a *reconnect.PanicError. Defaults to nil.
 	Observe func(Event)
 	// MeterProvider, when set, gets the Limiter's metrics: the
 	// histogram wsreconnect.budget.wait (seconds) and the counter

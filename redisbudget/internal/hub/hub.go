@@ -20,7 +20,7 @@ type Hub struct {
 
 	mu    sync.Mutex
 	conns map[*websocket.Conn]struct{}
-	times []time.Time // every handshake asked for
+	times []time.Time   // every handshake asked for
 	live  chan struct{} // closed and replaced when conns or times change
 }
 
