@@ -21,6 +21,7 @@ type Hub struct {
 	mu    sync.Mutex
 	conns map[*websocket.Conn]struct{}
 	times []time.Time   // every handshake asked for
+	taken int           // connections accepted
 	live  chan struct{} // closed and replaced when conns or times change
 }
 
@@ -40,7 +41,7 @@ func (h *Hub) handle(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	h.change(func() { h.conns[c] = struct{}{} })
+	h.change(func() { h.conns[c] = struct{}{}; h.taken++ })
 	defer h.change(func() { delete(h.conns, c) })
 	<-c.CloseRead(context.Background()).Done() // held until the client or CloseAll ends it
 }
@@ -69,6 +70,19 @@ func (h *Hub) WaitLive(ctx context.Context, n int) bool {
 // or ctx ends.
 func (h *Hub) WaitHandshakes(ctx context.Context, n int) bool {
 	return h.waitFor(ctx, func() bool { return len(h.times) >= n })
+}
+
+// WaitAccepted waits until n connections have been accepted in all and
+// one is open, or ctx ends.
+func (h *Hub) WaitAccepted(ctx context.Context, n int) bool {
+	return h.waitFor(ctx, func() bool { return h.taken >= n && len(h.conns) == 1 })
+}
+
+// Accepted returns how many connections have been accepted in all.
+func (h *Hub) Accepted() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.taken
 }
 
 func (h *Hub) waitFor(ctx context.Context, ok func() bool) bool {
