@@ -67,8 +67,10 @@ func draw(runs []*series, scenario, title string) (*plot.Plot, error) {
 		return nil, err
 	}
 	p.Add(down)
-	p.Legend.Add(fmt.Sprintf("server down %d ms: connections refused", first.downtimeMs), down)
+	p.Legend.Add("server down "+millis(first.downtimeMs)+": connections refused", down)
+	end := 0.0
 	for _, s := range runs {
+		end = max(end, float64(s.tMs[len(s.tMs)-1]+2*binMs)/1000)
 		line, err := curve(s)
 		if err != nil {
 			return nil, err
@@ -77,7 +79,8 @@ func draw(runs []*series, scenario, title string) (*plot.Plot, error) {
 		p.Legend.Add(legendLabel(s), line)
 	}
 	// Headroom above the curves for the legend.
-	p.X.Min, p.Y.Min, p.Y.Max = 0, 0, float64(peak)*(1.2+0.1*float64(len(runs)))
+	p.X.Min, p.X.Max = 0, end
+	p.Y.Min, p.Y.Max = 0, float64(peak)*(1.2+0.1*float64(len(runs)))
 	return p, nil
 }
 
@@ -86,8 +89,8 @@ func defaultTitle(s *series) string {
 	if !ok {
 		what = "Scenario " + s.scenario
 	}
-	return fmt.Sprintf("%s\n%s clients (%s); the server is down %d ms, then admits %s handshakes per 100 ms",
-		what, thousands(s.clients), s.mode, s.downtimeMs, thousands(s.capacity))
+	return fmt.Sprintf("%s\n%s clients (%s); the server is down %s, then admits %s handshakes per 100 ms",
+		what, thousands(s.clients), s.mode, millis(s.downtimeMs), thousands(s.capacity))
 }
 
 // curve is a step line through the bins, down to 0 after the last one.
@@ -141,6 +144,14 @@ func legendLabel(s *series) string {
 		}
 	}
 	return fmt.Sprintf("%s, %d of %d back", label, total, s.clients)
+}
+
+// millis writes a duration in milliseconds as "200 ms" or "2 s".
+func millis(ms int) string {
+	if ms >= 1000 && ms%1000 == 0 {
+		return fmt.Sprintf("%d s", ms/1000)
+	}
+	return fmt.Sprintf("%d ms", ms)
 }
 
 // thousands writes n with commas: 2000 as "2,000".
