@@ -120,17 +120,39 @@ func run(ctx context.Context, w io.Writer, c config) error {
 	}
 	fmt.Fprintf(w, "herd: %d clients, %s; server down %v, then admits %d handshakes per %v (503 beyond)\n",
 		n, mode, c.downtime, c.capacity, window)
+	printStrategies(w, sts)
+	start := time.Now()
+	rs, err := runAll(ctx, w, c, sts, scs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	table(w, rs)
+	fmt.Fprintf(w, "\ntotal %v\n", time.Since(start).Round(100*time.Millisecond))
+	if csvFile != nil {
+		err := writeCSV(csvFile, rs, c.simulate > 0, c.capacity)
+		return errors.Join(err, csvFile.Close())
+	}
+	return nil
+}
+
+// printStrategies says what each strategy does and how long its lone
+// client waits.
+func printStrategies(w io.Writer, sts []strategy) {
 	for _, st := range sts {
 		mean, median := loneBlip(st.policy, 100000)
 		fmt.Fprintf(w, "  %-10s %s\n  %-10s lone drop (server fine): first attempt after %v mean, %v median\n",
 			st.name, st.what, "", mean.Round(time.Millisecond), median.Round(time.Millisecond))
 	}
-	start := time.Now()
+}
+
+// runAll runs every scenario for every strategy, simulated or real.
+func runAll(ctx context.Context, w io.Writer, c config, sts []strategy, scs []scenario) ([]result, error) {
 	var rs []result
 	for _, st := range sts {
 		if c.simulate > 0 {
 			for _, sc := range scs {
-				r := simulate(n, st, sc, c.capacity, c.downtime, c.duration)
+				r := simulate(c.simulate, st, sc, c.capacity, c.downtime, c.duration)
 				printRun(w, r)
 				rs = append(rs, r)
 			}
@@ -139,16 +161,10 @@ func run(ctx context.Context, w io.Writer, c config) error {
 		got, err := runReal(ctx, w, c, st, scs)
 		rs = append(rs, got...)
 		if err != nil {
-			return err
+			return rs, err
 		}
 	}
-	fmt.Fprintln(w)
-	table(w, rs)
-	fmt.Fprintf(w, "\ntotal %v\n", time.Since(start).Round(100*time.Millisecond))
-	if csvFile != nil {
-		return writeCSV(csvFile, rs, c.simulate > 0, c.capacity)
-	}
-	return nil
+	return rs, nil
 }
 
 // runReal runs every scenario for one strategy: one server, n clients.
