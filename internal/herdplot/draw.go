@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -127,14 +128,18 @@ func downtime(s *series, top float64) (*plotter.Polygon, error) {
 	return poly, nil
 }
 
-// legendLabel names the strategy and says when its last client was back.
+// legendLabel names the strategy, and what was changed in it, and says
+// when its last client was back.
 func legendLabel(s *series) string {
-	label := s.strategy
+	label := s.strategy + ": " + s.what
 	if look, ok := looks[s.strategy]; ok {
 		label = look.label
-	}
-	if s.what != "" && !slices.Contains([]string{"fixed", "backoff-v4", "ours"}, s.strategy) {
-		label += ": " + s.what
+		// examples/herd -initial and -refused-spread describe a tuned
+		// strategy as "<defaults> with <changes>[: <details>]".
+		if _, tuned, ok := strings.Cut(s.what, " with "); ok {
+			tuned, _, _ = strings.Cut(tuned, ":")
+			label += " with " + tuned
+		}
 	}
 	total := 0
 	for i, a := range s.accepts {

@@ -63,6 +63,27 @@ func TestRunDrawsPNG(t *testing.T) {
 	}
 }
 
+func TestLegendLabel(t *testing.T) {
+	tests := []struct {
+		name           string
+		strategy, what string
+		want           string
+	}{
+		{"default", "ours", "policy.Default(): full jitter [0, 500 ms) first", "ours: policy.Default(), all back by 0.10 s"},
+		{"tuned", "ours", "policy.Default() with Backoff.Initial 1s, RefusedSpread 0s", "ours: policy.Default() with Backoff.Initial 1s, RefusedSpread 0s, all back by 0.10 s"},
+		{"tuned with details", "backoff-v4", "backoff/v4 defaults with InitialInterval 1s: ±50%, x1.5, max 60 s", "backoff/v4 defaults with InitialInterval 1s, all back by 0.10 s"},
+		{"unknown", "mine", "a constant 1 s", "mine: a constant 1 s, all back by 0.10 s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &series{strategy: tt.strategy, what: tt.what, clients: 2, tMs: []int{0, 50}, accepts: []int{1, 1}}
+			if got := legendLabel(s); got != tt.want {
+				t.Errorf("legend %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestRejectsBadInput(t *testing.T) {
 	rows := strings.SplitAfter(tiny, "\n")
 	tests := []struct {
