@@ -3,14 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
@@ -74,6 +78,24 @@ func TestSimulateDropHerd(t *testing.T) {
 	if ours.back != n || ours.all > v4.all || ours.peak2mean > 2 {
 		t.Errorf("ours, drop: %d back after %v, peak/mean %.2f; backoff-v4 after %v: want all back no later, peak/mean <= 2",
 			ours.back, ours.all, ours.peak2mean, v4.all)
+	}
+}
+
+// TestSimulateDropAtEqualLoneWait checks the reason the default keeps
+// Backoff.Initial 500 ms: against backoff/v4 started at 250 ms, whose lone
+// client waits as long (250 ms on average), ours is back sooner, flatter
+// and with fewer wasted attempts after a drop.
+func TestSimulateDropAtEqualLoneWait(t *testing.T) {
+	t.Parallel()
+	const n = 100000
+	sc := findScenarios("drop")[0]
+	ours := simulate(n, findStrategies("ours")[0], sc, n/8, 200*time.Millisecond, time.Minute)
+	v4 := simulate(n, tune(findStrategies("backoff-v4"), 250*time.Millisecond, 0)[0], sc, n/8, 200*time.Millisecond, time.Minute)
+	so, sv := ours.stats(), v4.stats()
+	wo, wv := ours.rejected+ours.refused, v4.rejected+v4.refused
+	if so.back != n || so.all >= sv.all || so.peak2mean >= sv.peak2mean || wo >= wv {
+		t.Errorf("drop: ours %d back after %v, peak/mean %.2f, %d wasted; backoff-v4 from 250 ms after %v, %.2f, %d wasted: want ours better on all three",
+			so.back, so.all, so.peak2mean, wo, sv.all, sv.peak2mean, wv)
 	}
 }
 
@@ -148,10 +170,70 @@ func TestTune(t *testing.T) {
 			if sts[2].name != "ours" || p.Backoff.Initial != tt.wantInitial || p.RefusedSpread != tt.wantSpread {
 				t.Errorf("%s: Initial %v, RefusedSpread %v; want %v, %v", sts[2].name, p.Backoff.Initial, p.RefusedSpread, tt.wantInitial, tt.wantSpread)
 			}
-			if sts[1].policy.RefusedSpread != -1 || strategies[2].policy.RefusedSpread != policy.DefaultRefusedSpread {
+			wantV4 := tt.initial
+			if wantV4 == 0 {
+				wantV4 = backoff.DefaultInitialInterval
+			}
+			if got := sts[1].policy.NewBackoff().(*backoff.ExponentialBackOff).InitialInterval; sts[1].name != "backoff-v4" || got != wantV4 {
+				t.Errorf("%s: InitialInterval %v, want %v", sts[1].name, got, wantV4)
+			}
+			if sts[1].policy.RefusedSpread != -1 || strategies[2].policy.RefusedSpread != policy.DefaultRefusedSpread ||
+				strategies[1].policy.NewBackoff().(*backoff.ExponentialBackOff).InitialInterval != backoff.DefaultInitialInterval {
 				t.Error("tune changed another strategy or the shared list")
 			}
 		})
+	}
+}
+
+// TestWriteCSV checks the rows herdplot reads: one per 50 ms from 0 to
+// the last accept, empty bins included.
+func TestWriteCSV(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	rs := []result{
+		{scenario: "drop", strategy: "ours", what: "policy, with a comma", n: 3, downtime: 200 * ms,
+			accepts: []time.Duration{210 * ms, 140 * ms, 20 * ms}},
+		{scenario: "1012", strategy: "fixed", what: "no jitter", n: 1, downtime: 200 * ms,
+			accepts: []time.Duration{49 * ms}},
+	}
+	var out bytes.Buffer
+	if err := writeCSV(&out, rs, true, 7); err != nil {
+		t.Fatal(err)
+	}
+	want := `scenario,strategy,what,mode,clients,downtime_ms,capacity_per_100ms,t_ms,accepts
+drop,ours,"policy, with a comma",simulated,3,200,7,0,1
+drop,ours,"policy, with a comma",simulated,3,200,7,50,0
+drop,ours,"policy, with a comma",simulated,3,200,7,100,1
+drop,ours,"policy, with a comma",simulated,3,200,7,150,0
+drop,ours,"policy, with a comma",simulated,3,200,7,200,1
+1012,fixed,no jitter,simulated,1,200,7,0,1
+`
+	if out.String() != want {
+		t.Errorf("CSV:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+// TestRunWritesCSV checks that -csv writes the simulated runs, and that a
+// path that cannot be created fails before any run.
+func TestRunWritesCSV(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "herd.csv")
+	c := config{n: 1, simulate: 100, scenario: "drop", strategy: "ours", downtime: 200 * time.Millisecond,
+		duration: time.Minute, csv: path}
+	if err := run(context.Background(), io.Discard, c); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := strings.Count(string(b), "\ndrop,ours,"); rows < 5 {
+		t.Errorf("%d drop/ours rows, want one per 50 ms until the last accept:\n%s", rows, b)
+	}
+	c.csv = filepath.Join(t.TempDir(), "missing", "herd.csv")
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, c); err == nil || out.Len() != 0 {
+		t.Errorf("run with -csv %s: error %v after %d bytes of output; want an error and no run", c.csv, err, out.Len())
 	}
 }
 

@@ -15,6 +15,8 @@
 //	go run ./examples/herd -n 500 -scenario 1012 -strategy ours
 //	go run ./examples/herd -simulate 1000000  # the same schedule, policy only, no sockets
 //	go run ./examples/herd -simulate 1000000 -scenario drop -refused-spread -1ns  # ours without RefusedSpread
+//	go run ./examples/herd -simulate 1000000 -scenario drop -initial 1s        # ours and backoff-v4 from 1 s
+//	go run ./examples/herd -csv herd.csv      # also write accepts per 50 ms, for internal/herdplot
 //
 // -simulate N computes the schedule for N clients with the policy alone
 // (simulated time, no sockets), using the same server model; it takes
@@ -40,10 +42,27 @@ type config struct {
 	// minUptime is the clients' Options.MinUptime: short, so that the
 	// backoffs have started over when the server restarts. Default 1 s.
 	minUptime time.Duration
-	// initial and refusedSpread replace ours' Backoff.Initial and
-	// RefusedSpread when not zero, to try other defaults.
+	// initial replaces ours' Backoff.Initial and backoff-v4's
+	// InitialInterval, refusedSpread ours' RefusedSpread, when not zero.
 	initial, refusedSpread time.Duration
+	// csv names a file for the accepts per 50 ms of every run; "" for none.
+	csv string
 }
+
+const usage = `usage: go run ./examples/herd [flags]
+
+herd restarts a local WebSocket server under N reconnecting clients and
+shows how each client strategy (no jitter, cenkalti/backoff/v4 defaults,
+our policy.Default) comes back: accepts per 100 ms as a histogram, the
+peak/mean ratio, the time until every client is back, and the handshakes
+wasted on a closed port or a 503. The server restarts announcing 1012
+Service Restart ("1012") or drops every TCP connection ("drop"), stays
+down for -downtime, then admits -capacity handshakes per 100 ms.
+-simulate runs the same model for many clients without sockets; -csv
+writes the accepts per 50 ms for internal/herdplot to draw.
+
+flags:
+`
 
 func main() {
 	var c config
@@ -55,8 +74,13 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 15*time.Second, "how long to wait for the clients to come back, per run")
 	flag.IntVar(&c.simulate, "simulate", 0, "simulate this many clients instead of connecting any")
 	flag.DurationVar(&c.minUptime, "min-uptime", time.Second, "the clients' MinUptime; the server restarts after it")
-	flag.DurationVar(&c.initial, "initial", 0, "ours: Backoff.Initial (0: the default)")
+	flag.DurationVar(&c.initial, "initial", 0, "ours' Backoff.Initial and backoff-v4's InitialInterval (0: their defaults, 500 ms)")
 	flag.DurationVar(&c.refusedSpread, "refused-spread", 0, "ours: RefusedSpread (0: the default, negative: none)")
+	flag.StringVar(&c.csv, "csv", "", "also write the accepts per 50 ms of every run to this CSV file")
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), usage)
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, c); err != nil {
 		fmt.Fprintln(os.Stderr, "herd:", err)
@@ -84,19 +108,51 @@ func run(ctx context.Context, w io.Writer, c config) error {
 	if c.capacity <= 0 {
 		c.capacity = max(n/8, 1)
 	}
+	// Created before the runs, so that a bad path fails at once.
+	var csvFile *os.File
+	if c.csv != "" {
+		f, err := os.Create(c.csv)
+		if err != nil {
+			return fmt.Errorf("failed to create the CSV file: %w", err)
+		}
+		defer f.Close()
+		csvFile = f
+	}
 	fmt.Fprintf(w, "herd: %d clients, %s; server down %v, then admits %d handshakes per %v (503 beyond)\n",
 		n, mode, c.downtime, c.capacity, window)
+	printStrategies(w, sts)
+	start := time.Now()
+	rs, err := runAll(ctx, w, c, sts, scs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	table(w, rs)
+	fmt.Fprintf(w, "\ntotal %v\n", time.Since(start).Round(100*time.Millisecond))
+	if csvFile != nil {
+		err := writeCSV(csvFile, rs, c.simulate > 0, c.capacity)
+		return errors.Join(err, csvFile.Close())
+	}
+	return nil
+}
+
+// printStrategies says what each strategy does and how long its lone
+// client waits.
+func printStrategies(w io.Writer, sts []strategy) {
 	for _, st := range sts {
 		mean, median := loneBlip(st.policy, 100000)
 		fmt.Fprintf(w, "  %-10s %s\n  %-10s lone drop (server fine): first attempt after %v mean, %v median\n",
 			st.name, st.what, "", mean.Round(time.Millisecond), median.Round(time.Millisecond))
 	}
-	start := time.Now()
+}
+
+// runAll runs every scenario for every strategy, simulated or real.
+func runAll(ctx context.Context, w io.Writer, c config, sts []strategy, scs []scenario) ([]result, error) {
 	var rs []result
 	for _, st := range sts {
 		if c.simulate > 0 {
 			for _, sc := range scs {
-				r := simulate(n, st, sc, c.capacity, c.downtime, c.duration)
+				r := simulate(c.simulate, st, sc, c.capacity, c.downtime, c.duration)
 				printRun(w, r)
 				rs = append(rs, r)
 			}
@@ -105,13 +161,10 @@ func run(ctx context.Context, w io.Writer, c config) error {
 		got, err := runReal(ctx, w, c, st, scs)
 		rs = append(rs, got...)
 		if err != nil {
-			return err
+			return rs, err
 		}
 	}
-	fmt.Fprintln(w)
-	table(w, rs)
-	fmt.Fprintf(w, "\ntotal %v\n", time.Since(start).Round(100*time.Millisecond))
-	return nil
+	return rs, nil
 }
 
 // runReal runs every scenario for one strategy: one server, n clients.
@@ -146,7 +199,7 @@ func runReal(ctx context.Context, w io.Writer, c config, st strategy, scs []scen
 		}
 		tick.Stop()
 		accepts, rejected := srv.stats()
-		r := result{scenario: sc.name, strategy: st.name, n: c.n, accepts: accepts, rejected: rejected,
+		r := result{scenario: sc.name, strategy: st.name, what: st.what, n: c.n, accepts: accepts, rejected: rejected,
 			refused: f.refused.Load(), attempts: f.attempts.Load(), downtime: c.downtime}
 		printRun(w, r)
 		rs = append(rs, r)

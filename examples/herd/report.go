@@ -15,6 +15,7 @@ const window = 100 * time.Millisecond
 // result is what one scenario run measured, from the restart on.
 type result struct {
 	scenario, strategy string
+	what               string // the strategy's description
 	n                  int
 	accepts            []time.Duration // handshakes accepted, since the restart
 	rejected           int64           // handshakes answered 503

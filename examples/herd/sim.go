@@ -38,7 +38,7 @@ var (
 // backoff.NextBackOff()) before each attempt, as the supervisor does.
 func simulate(n int, st strategy, sc scenario, capacity int, downtime, horizon time.Duration) result {
 	p := st.policy
-	r := result{scenario: sc.name, strategy: st.name, n: n, downtime: downtime}
+	r := result{scenario: sc.name, strategy: st.name, what: st.what, n: n, downtime: downtime}
 	drop := errDrop
 	if sc.close1012 {
 		drop = errClose1012

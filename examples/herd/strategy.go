@@ -54,23 +54,29 @@ var strategies = []strategy{
 }
 
 // tune returns a copy of sts in which ours has Backoff.Initial and
-// RefusedSpread replaced by the ones that are not zero.
+// RefusedSpread replaced by the ones that are not zero, and backoff-v4
+// starts from InitialInterval initial if that is not zero.
 func tune(sts []strategy, initial, refusedSpread time.Duration) []strategy {
 	sts = slices.Clone(sts)
 	for i, st := range sts {
-		if st.name != "ours" || initial == 0 && refusedSpread == 0 {
-			continue
+		switch {
+		case st.name == "backoff-v4" && initial != 0:
+			st.policy.NewBackoff = func() backoff.BackOff {
+				return backoff.NewExponentialBackOff(backoff.WithInitialInterval(initial))
+			}
+			st.what = fmt.Sprintf("backoff/v4 defaults with InitialInterval %v: ±50%%, x1.5, max 60 s", initial)
+		case st.name == "ours" && (initial != 0 || refusedSpread != 0):
+			var with []string
+			if initial != 0 {
+				st.policy.Backoff.Initial = initial
+				with = append(with, fmt.Sprintf("Backoff.Initial %v", initial))
+			}
+			if refusedSpread != 0 {
+				st.policy.RefusedSpread = refusedSpread
+				with = append(with, fmt.Sprintf("RefusedSpread %v", max(refusedSpread, 0)))
+			}
+			st.what = "policy.Default() with " + strings.Join(with, ", ")
 		}
-		var with []string
-		if initial != 0 {
-			st.policy.Backoff.Initial = initial
-			with = append(with, fmt.Sprintf("Backoff.Initial %v", initial))
-		}
-		if refusedSpread != 0 {
-			st.policy.RefusedSpread = refusedSpread
-			with = append(with, fmt.Sprintf("RefusedSpread %v", max(refusedSpread, 0)))
-		}
-		st.what = "policy.Default() with " + strings.Join(with, ", ")
 		sts[i] = st
 	}
 	return sts
