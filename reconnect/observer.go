@@ -71,13 +71,27 @@ const (
 	// nothing changed, if it was abandoned: a decision stopped it, or the
 	// old connection ended first.
 	EventRotated
+	// EventGap: a message of stream Stream skipped positions
+	// (Options.Position): From is the last delivered, To the one that
+	// arrived. It comes on the goroutine that read the message.
+	EventGap
+	// EventReset: stream Stream changed epoch: From is the last delivered
+	// position, To the first of the new epoch.
+	EventReset
+	// EventExpired: Dropped messages passed their deadline (Options.Expiry,
+	// WriteUntil, Outgoing.Deadline) before they were written or acked.
+	EventExpired
+	// EventCodecError: Options.Codec could not decode a frame, which was
+	// delivered unchanged; Err says why. It comes on the goroutine that
+	// read the frame.
+	EventCodecError
 )
 
-var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating", "rotated"}
+var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating", "rotated", "gap", "reset", "expired", "codec_error"}
 
 // String returns a snake_case name: "attempt", "attempt_done", "connected",
-// "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating"
-// or "rotated".
+// "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating",
+// "rotated", "gap", "reset", "expired" or "codec_error".
 func (k EventKind) String() string {
 	if k >= 0 && int(k) < len(eventNames) {
 		return eventNames[k]
@@ -114,4 +128,7 @@ type Event struct {
 	// Refresh marks an EventWaiting that skips the wait to fetch a fresh
 	// credential, and the EventAttempt that follows (Attempt.Refresh).
 	Refresh bool
+	// Stream, From and To describe EventGap and EventReset.
+	Stream   string
+	From, To Position
 }
