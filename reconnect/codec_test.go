@@ -128,7 +128,7 @@ func TestSendCtxAndBounds(t *testing.T) {
 			got := make(chan string, 16)
 			acks := make(chan string, 4)
 			url := serveFrames(t, got, func(_ int, f frame) string {
-				if f.data == "c" {
+				if f.id == 9 { // the test's plain write, below
 					return <-acks
 				}
 				return ""
@@ -163,7 +163,7 @@ func TestSendCtxAndBounds(t *testing.T) {
 			done := make(chan *reconnect.Receipt)
 			go func() { done <- sendText(t, c, "c") }()
 			// c waits for room; the server acks 1 when it reads the plain
-			// "c" the test writes next.
+			// write "9|0|c" that follows.
 			acks <- "ack 1"
 			select {
 			case <-done:
