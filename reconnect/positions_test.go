@@ -214,11 +214,30 @@ func TestDeliveryAcrossRotation(t *testing.T) {
 					writeAll(ctx, ws, "ack "+strconv.FormatUint(f.id, 10))
 				}
 			})
-			c, rec, err := wstest.Dial(t, url, &reconnect.Options{PingInterval: -1, Position: position, Codec: lineCodec{}}, true)
+			sent := make(chan *reconnect.Receipt, 1)
+			conns := 0
+			o := &reconnect.Options{PingInterval: -1, Position: position, Codec: lineCodec{}}
+			o.OnConnect = func(ctx context.Context, ws *websocket.Conn) error {
+				if conns++; conns == 1 || !tt.oldAcks {
+					return nil
+				}
+				// The old connection is current until OnConnect returns:
+				// its ack comes while both are up. (coder/websocket drops
+				// data that arrives during its close handshake, so an ack
+				// later than that would be lost and the message resent.)
+				select {
+				case r := <-sent:
+					<-r.Done()
+				case <-ctx.Done():
+				}
+				return nil
+			}
+			c, rec, err := wstest.Dial(t, url, o, true)
 			if err != nil {
 				t.Fatal(err)
 			}
 			r1 := sendText(t, c, "a")
+			sent <- r1
 			recv(t, frames, "the old connection's frame")
 			for range 3 {
 				wstest.Read(t, c)
