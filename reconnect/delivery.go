@@ -143,7 +143,7 @@ func (c *Conn) admit(ctx context.Context, r *Receipt) (*link, error) {
 		}
 		select {
 		case <-wait:
-		case <-c.ended:
+		case <-c.ctx.Done(): // closing: a Send in a hook must not hold the Conn
 		case <-ctx.Done():
 			return nil, fmt.Errorf("failed to send: %w", ctx.Err())
 		}
