@@ -39,6 +39,9 @@ func New(opts ...Option) reconnect.Observer {
 		inst: newInstruments(c.meterProvider.Meter(ScopeName,
 			metric.WithInstrumentationVersion(Version()),
 			metric.WithSchemaURL(semconv.SchemaURL))),
+		dinst: newDeliveryInstruments(c.meterProvider.Meter(ScopeName,
+			metric.WithInstrumentationVersion(Version()),
+			metric.WithSchemaURL(semconv.SchemaURL))),
 		sessions:    c.sessions,
 		reasonBytes: c.reasonBytes,
 	}
@@ -47,6 +50,7 @@ func New(opts ...Option) reconnect.Observer {
 type observer struct {
 	tracer      trace.Tracer
 	inst        *instruments
+	dinst       *deliveryInstruments // delivery.go
 	sessions    bool
 	reasonBytes int
 
@@ -88,6 +92,7 @@ func (o *observer) OnEvent(e reconnect.Event) {
 	case reconnect.EventConnected:
 		o.connected(e)
 	case reconnect.EventDisconnected:
+		o.delivery(e)
 		o.disconnected(e)
 	case reconnect.EventWaiting:
 		o.waiting(e)
@@ -101,6 +106,8 @@ func (o *observer) OnEvent(e reconnect.Event) {
 		o.rotating(e)
 	case reconnect.EventRotated:
 		o.rotated(e)
+	default:
+		o.delivery(e)
 	}
 }
 

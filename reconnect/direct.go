@@ -121,6 +121,12 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 		in.stamp++
 		defer lk.hb.pause()
 	}
+	if lk.flow != nil { // the Read takes what it delivers from the buffer
+		in.mu.Unlock()
+		lk.hb.seen.Add(1)
+		c.directFrame(lk, m)
+		return Message{}, false
+	}
 	dup, done := lk.duplicate(k)
 	deliver := !dup && lk.delivering(k)
 	in.mu.Unlock()

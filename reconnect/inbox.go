@@ -15,6 +15,9 @@ type Message struct {
 	// sequence may restart. It is 0 for messages never received
 	// (Undelivered).
 	Generation uint64
+	// Expired marks a message of Undelivered whose deadline passed
+	// (Options.Expiry, WriteUntil): it was never written.
+	Expired bool
 }
 
 // inbox is the bounded receive buffer between the connection's reader and

@@ -26,6 +26,7 @@ type link struct {
 	wire *wire // its transport; nil if a custom Dialer's client made it
 
 	readErr error // how a Read reading it directly saw it end (inbox.mu)
+	flow    *flow // the inbound pipeline (inbound.go); nil without one
 
 	// Rotation (rotate.go). replaced: a rotation made another connection
 	// current; drained closes when this one's reader is done. retired:
@@ -71,6 +72,9 @@ func (l *link) end(cause error, shut func(*websocket.Conn) error) {
 func (l *link) delivering(k msgKey) bool {
 	if l.retired.Load() {
 		return false
+	}
+	if f := l.flow; f != nil && f.mark.set {
+		f.commit()
 	}
 	if r := l.rot.Load(); r != nil {
 		r.record(k)

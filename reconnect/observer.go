@@ -73,13 +73,30 @@ const (
 	// connection ended first, or the new one ended before the switch
 	// (Decision then classifies that end, a 1011 as close_1011).
 	EventRotated
+	// EventGap: a message of stream Stream skipped positions
+	// (Options.Position): From is the last delivered, To the one that
+	// arrived. It comes on the goroutine that read the message.
+	EventGap
+	// EventReset: stream Stream changed epoch: From is the last delivered
+	// position, To the first of the new epoch.
+	EventReset
+	// EventExpired: Dropped messages passed their deadline (Options.Expiry,
+	// WriteUntil, Outgoing.Deadline) before they were written or acked.
+	EventExpired
+	// EventCodecError: Options.Codec could not decode a frame, which was
+	// delivered unchanged; Err says why. It comes on the goroutine that
+	// read the frame.
+	EventCodecError
+	// EventFate: tracked send ID got its Fate; Err is the receipt's Err.
+	// It comes on the goroutine that settled it, before OnFate runs.
+	EventFate
 )
 
-var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating", "rotated"}
+var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating", "rotated", "gap", "reset", "expired", "codec_error", "fate"}
 
 // String returns a snake_case name: "attempt", "attempt_done", "connected",
-// "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating"
-// or "rotated".
+// "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating",
+// "rotated", "gap", "reset", "expired", "codec_error" or "fate".
 func (k EventKind) String() string {
 	if k >= 0 && int(k) < len(eventNames) {
 		return eventNames[k]
@@ -126,7 +143,10 @@ type Event struct {
 	// Rotation marks the attempts, the waits between them and the
 	// EventConnected of a rotation: the old connection is still up.
 	Rotation bool
-	// Dropped counts the duplicates a rotation dropped, in EventRotated.
+	// Dropped counts the duplicates a rotation dropped, in EventRotated;
+	// the messages at or below their stream's last position
+	// (Options.Position) dropped during the connection, in
+	// EventDisconnected; the messages that expired, in EventExpired.
 	Dropped int
 	// Refresh marks an EventWaiting that skips the wait to fetch a fresh
 	// credential, the EventAttempt that follows (Attempt.Refresh), and the
@@ -138,6 +158,12 @@ type Event struct {
 	// LimitMaxOutage (Duration, the outage so far, plus Delay, the next
 	// wait, would pass Policy.MaxOutage) or LimitBackoff.
 	Limit string
+	// Stream, From and To describe EventGap and EventReset.
+	Stream   string
+	From, To Position
+	// ID and Fate describe EventFate.
+	ID   uint64
+	Fate Fate
 }
 
 // The limits that end an outage (Event.Limit, Error.Limit).

@@ -3,6 +3,7 @@ package reconnect
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -214,6 +215,37 @@ type Options struct {
 	BufferMessages int
 	BufferBytes    int
 
+	// Codec frames tracked sends (Send) and finds their acks in incoming
+	// messages. Defaults to nil: Send returns ErrNoCodec and every message
+	// is delivered as it is read.
+	Codec Codec
+	// TrackMessages and TrackBytes bound the tracked sends not yet
+	// resolved; when full, Send follows SendMode as Write does with a full
+	// send buffer. Defaults to 1024 messages and 1 MiB; negative means no
+	// bound.
+	TrackMessages int
+	TrackBytes    int
+	// AckTimeout is how long a tracked message written on a live
+	// connection may wait for its ack. When it passes, the connection is
+	// taken for suspect and ends (label "ack_timeout", retryable), and the
+	// message is resent on the next one. Defaults to 30 s; negative means
+	// no timeout.
+	AckTimeout time.Duration
+	// Expiry is the default deadline of buffered writes and tracked
+	// sends, counted from Write or Send. Defaults to 0: none; negative is
+	// none too.
+	Expiry time.Duration
+	// Position, when set, names where a message stands in a server stream:
+	// the Conn keeps the last position delivered per stream, drops a
+	// message at or below it, and reports a jump (EventGap) or a new epoch
+	// (EventReset). It runs on the reader's goroutine, must be fast, and
+	// joins the hook contract (a panic ends the Conn, Hook "Position").
+	// Defaults to nil.
+	Position func(m Message) (Position, bool)
+	// Positions seeds the last positions at Dial (copied), for a process
+	// that resumes where an earlier one stopped. Defaults to none.
+	Positions map[string]Position
+
 	// Observer receives lifecycle events. Defaults to nil, none.
 	Observer Observer
 
@@ -248,6 +280,9 @@ const (
 	DefaultBufferMessages  = 1024
 	DefaultBufferBytes     = 1 << 20
 	DefaultMaxAgeJitter    = 0.1
+	DefaultTrackMessages   = 1024
+	DefaultTrackBytes      = 1 << 20
+	DefaultAckTimeout      = 30 * time.Second
 )
 
 // cloneWithDefaults copies o, fills in defaults and validates the result.
@@ -288,6 +323,10 @@ func (o *Options) cloneWithDefaults() (Options, error) {
 	c.ReceiveBytes = orNone(orDefault(c.ReceiveBytes, DefaultReceiveBytes))
 	c.BufferMessages = orNone(orDefault(c.BufferMessages, DefaultBufferMessages))
 	c.BufferBytes = orNone(orDefault(c.BufferBytes, DefaultBufferBytes))
+	c.TrackMessages = orNone(orDefault(c.TrackMessages, DefaultTrackMessages))
+	c.TrackBytes = orNone(orDefault(c.TrackBytes, DefaultTrackBytes))
+	c.AckTimeout = orDefault(c.AckTimeout, DefaultAckTimeout)
+	c.Positions = maps.Clone(c.Positions)
 	c.MinUptime = max(c.MinUptime, 0)
 	if c.MaxAgeJitter == 0 {
 		c.MaxAgeJitter = DefaultMaxAgeJitter

@@ -147,7 +147,7 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 	}
 	l.last, l.err = c.classifyAttempt(err, nil), err // a hook's error keeps its label
 	refresh := l.last.Auth && c.opts.Target != nil && !l.refreshed && c.ctx.Err() == nil
-	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep, Refresh: refresh})
+	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep, Refresh: refresh, Dropped: c.takeDropped()})
 	return false
 }
 
@@ -253,6 +253,8 @@ func (c *Conn) classify(err error, resp *http.Response) policy.Decision {
 		return reconnectDecision
 	case errors.Is(err, ErrStale):
 		return staleDecision
+	case errors.Is(err, ErrAckTimeout):
+		return ackTimeoutDecision
 	}
 	var d policy.Decision
 	if p := c.callHook("Classifier", func() { d = c.opts.Policy.Classify(err, resp) }); p != nil {
