@@ -46,6 +46,8 @@ type Conn struct {
 	cur         *link         // current connection, flushed or not
 	up          chan struct{} // closed while writable; for SendBlock
 	out         outbox
+	track       tracker    // tracked sends (track.go); its own lock
+	pos         *positions // nil without Options.Position
 	closing     bool
 	final       *Error
 	undelivered []Message
@@ -133,7 +135,12 @@ func newConn(url string, o Options) *Conn {
 		c.secrets.learn(u, nil)
 	}
 	c.scrub = scrubber(url, c.secrets)
-	c.ctx, c.cancel = context.WithCancelCause(context.Background())
+	// Hooks get contexts made from c.ctx: FromContext finds c in them.
+	c.ctx, c.cancel = context.WithCancelCause(context.WithValue(context.Background(), connKey{}, c))
+	c.track = newTracker(&c.opts, c.tick)
+	if o.Position != nil {
+		c.pos = newPositions(o.Positions)
+	}
 	return c
 }
 
@@ -154,8 +161,9 @@ func (c *Conn) Err() error {
 func (c *Conn) Done() <-chan struct{} { return c.gate.done }
 
 // Undelivered returns, once the Conn has ended (from EventClosed on), the
-// messages that were buffered and never written, in order. It returns nil
-// before.
+// messages that were buffered and never written, in order; those whose
+// deadline passed (Options.Expiry, WriteUntil) have Expired set. It
+// returns nil before. Tracked sends are not here: each has its Receipt.
 func (c *Conn) Undelivered() []Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,8 +1,11 @@
 package reconnect
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -66,24 +69,200 @@ type Position struct {
 	Epoch string
 }
 
-// Send writes m as a tracked message: the Codec gives it an id, and the
-// Receipt resolves once with its fate. Without a connection it follows
-// Options.SendMode as Write does; unacknowledged messages are resent after
-// a reconnect. ctx bounds only the waits (SendBlock, other writers).
+// Send writes m as a tracked message: the Codec puts an id on it, and the
+// Receipt resolves exactly once with its fate. Without a connection it
+// follows Options.SendMode as Write does (SendBuffer: it waits in the
+// tracker and goes out after the next OnConnect); with TrackMessages or
+// TrackBytes reached, SendBlock waits for room and the other modes return
+// ErrBufferFull. ctx bounds only those waits and the wait for other
+// writers: a Send whose ctx ends before its message was written returns
+// the error and tracks nothing. After a reconnect every message not yet
+// acknowledged is written again, in order, with the same id, before any
+// other message (the package docs say more).
 func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
-	return nil, ErrNoCodec // implemented in the next commit
+	if c.opts.Codec == nil {
+		return nil, ErrNoCodec
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("failed to send: %w", err)
+	}
+	r := &Receipt{msg: Message{Type: m.Type, Data: bytes.Clone(m.Data)}, dead: m.Deadline, onFate: m.OnFate, done: make(chan struct{})}
+	if r.dead.IsZero() && c.opts.Expiry > 0 {
+		r.dead = c.now().Add(c.opts.Expiry)
+	}
+	lk, err := c.admit(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if lk == nil {
+		return r, nil // for the next connection
+	}
+	if err := c.sendLive(ctx, lk, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
-// WriteUntil is Write with an expiry for the buffered case: a message
-// still in the send buffer at deadline is never flushed; Undelivered hands
-// it back with Expired set. A zero deadline means none.
-func (c *Conn) WriteUntil(ctx context.Context, deadline time.Time, typ websocket.MessageType, p []byte) error {
-	return c.Write(ctx, typ, p)
+// admit tracks r, waiting as SendMode says; lk is the live connection to
+// write it to, nil if it waits for the next one.
+func (c *Conn) admit(ctx context.Context, r *Receipt) (*link, error) {
+	t := &c.track
+	for {
+		c.mu.Lock()
+		if c.closing {
+			err := c.endErrLocked()
+			c.mu.Unlock()
+			return nil, err
+		}
+		lk := c.writable.Load()
+		wait := c.up
+		if lk == nil && c.opts.SendMode != SendBuffer {
+			c.mu.Unlock()
+			if c.opts.SendMode == SendFail {
+				return nil, ErrNotConnected
+			}
+		} else {
+			t.mu.Lock()
+			full := t.fullLocked(r)
+			if !full {
+				t.addLocked(r, lk)
+				t.armLocked(r.dead)
+				if !t.fullLocked(&Receipt{}) {
+					token(t.room) // another Send may fit too
+				}
+			}
+			t.mu.Unlock()
+			c.mu.Unlock()
+			if !full {
+				return lk, nil
+			}
+			if c.opts.SendMode != SendBlock {
+				return nil, ErrBufferFull
+			}
+			wait = t.room
+		}
+		select {
+		case <-wait:
+		case <-c.ended:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("failed to send: %w", ctx.Err())
+		}
+	}
 }
 
-// Positions returns a copy of the last delivered position per stream
-// (Options.Position).
-func (c *Conn) Positions() map[string]Position { return nil }
+// sendLive writes r to lk, on the caller's goroutine. A write that fails
+// kills lk; r stays tracked and goes out on the next connection.
+func (c *Conn) sendLive(ctx context.Context, lk *link, r *Receipt) error {
+	resend, ok, gone := c.track.claim(r, lk, c.now())
+	if gone != nil {
+		c.settled(gone, false)
+	}
+	if !ok {
+		return nil // expired, or a flush took it to a newer connection
+	}
+	frame, err := c.encode(r, resend, false)
+	if err == nil {
+		err = c.pace(ctx)
+	}
+	if err == nil {
+		err = lk.write(ctx, frame.Type, frame.Data)
+	}
+	var wait *waitError
+	var enc *encodeError
+	var p *PanicError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &wait), errors.As(err, &enc), errors.As(err, &p), ctx.Err() != nil:
+		c.track.unclaim(r, lk, resend)
+		if c.track.withdraw(r, lk) {
+			return fmt.Errorf("failed to send: %w", err)
+		}
+		return nil
+	}
+	lk.kill(&writeError{err})
+	c.mu.Lock()
+	c.dropWritableLocked(lk)
+	c.mu.Unlock()
+	if nl := c.writable.Load(); nl != nil { // a newer connection is flushed already
+		c.catchUp(nl, false)
+	}
+	return nil
+}
+
+// catchUp writes to lk, in id order, every tracked message it was not
+// given yet: after OnConnect, and when a connection a rotation replaced
+// has gone with messages still unacknowledged. It reports false if lk
+// died or the Conn is closing. counted: see announce.
+func (c *Conn) catchUp(lk *link, counted bool) bool {
+	for {
+		r, resend, gone := c.track.nextFor(lk, c.now())
+		if gone != nil {
+			c.settled(gone, counted)
+		}
+		if r == nil {
+			return true
+		}
+		frame, err := c.encode(r, resend, counted)
+		var enc *encodeError
+		switch {
+		case errors.As(err, &enc):
+			c.settled(c.track.reject(r, err), counted)
+			continue
+		case err != nil:
+			return false // a panic: the Conn is ending
+		}
+		if counted {
+			err = c.paceFlush()
+		} else {
+			err = c.pace(c.ctx)
+		}
+		if err != nil {
+			return false
+		}
+		if err := lk.write(context.Background(), frame.Type, frame.Data); err != nil {
+			lk.kill(&writeError{err})
+			return false
+		}
+	}
+}
+
+// encodeError is a message the Codec refused to frame.
+type encodeError struct{ err error }
+
+func (e *encodeError) Error() string { return "failed to encode: " + e.err.Error() }
+func (e *encodeError) Unwrap() error { return e.err }
+
+// encode frames r with the Codec, its panic contained.
+func (c *Conn) encode(r *Receipt, resend, counted bool) (frame Message, err error) {
+	f := func() { frame, err = c.opts.Codec.Encode(r.id, r.msg, resend) }
+	var p *PanicError
+	if counted {
+		p = c.callHook("Codec", f)
+	} else {
+		p = c.foreignHook("Codec", f)
+	}
+	if p != nil {
+		c.fail(p)
+		return Message{}, p
+	}
+	if err != nil {
+		return Message{}, &encodeError{err}
+	}
+	return frame, nil
+}
+
+// foreignHook runs a hook on a goroutine the gate does not count, its
+// panic contained.
+func (c *Conn) foreignHook(name string, f func()) (perr *PanicError) {
+	defer func() {
+		if v := recover(); v != nil {
+			perr = &PanicError{Hook: name, Value: v, Stack: debug.Stack()}
+		}
+	}()
+	f()
+	return nil
+}
 
 type connKey struct{}
 

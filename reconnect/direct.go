@@ -114,6 +114,12 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 		defer lk.hb.pause()
 	}
 	m = Message{Type: typ, Data: p, Generation: lk.gen}
+	if lk.flow != nil { // the Read takes what it delivers from the buffer
+		in.mu.Unlock()
+		lk.hb.seen.Add(1)
+		c.directFrame(lk, m)
+		return Message{}, false
+	}
 	dup, done := lk.duplicate(m)
 	deliver := !dup && lk.delivering(m)
 	in.mu.Unlock()

@@ -25,6 +25,7 @@ type link struct {
 	hb   *heartbeat
 
 	readErr error // how a Read reading it directly saw it end (inbox.mu)
+	flow    *flow // the inbound pipeline (inbound.go); nil without one
 
 	// Rotation (rotate.go). replaced: a rotation made another connection
 	// current; drained closes when this one's reader is done. retired:
@@ -72,6 +73,9 @@ func (l *link) delivering(m Message) bool {
 	if l.retired.Load() {
 		l.dropped.Add(1)
 		return false
+	}
+	if f := l.flow; f != nil && f.mark.set {
+		f.commit()
 	}
 	if r := l.rot.Load(); r != nil {
 		r.record(m)

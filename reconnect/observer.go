@@ -123,7 +123,10 @@ type Event struct {
 	// Rotation marks the attempts, the waits between them and the
 	// EventConnected of a rotation: the old connection is still up.
 	Rotation bool
-	// Dropped counts the duplicates a rotation dropped, in EventRotated.
+	// Dropped counts the duplicates a rotation dropped, in EventRotated;
+	// the messages at or below their stream's last position
+	// (Options.Position) dropped during the connection, in
+	// EventDisconnected; the messages that expired, in EventExpired.
 	Dropped int
 	// Refresh marks an EventWaiting that skips the wait to fetch a fresh
 	// credential, and the EventAttempt that follows (Attempt.Refresh).

@@ -222,7 +222,7 @@ func (c *Conn) replacedEnd(lk *link, uptime time.Duration, err error) {
 	c.mu.Lock()
 	c.retired = removeLink(c.retired, lk)
 	c.mu.Unlock()
-	c.emit(Event{Kind: EventDisconnected, Generation: lk.gen, Duration: uptime, Decision: rotatedDecision, Err: err})
+	c.emit(Event{Kind: EventDisconnected, Generation: lk.gen, Duration: uptime, Decision: rotatedDecision, Err: err, Dropped: c.takeDropped()})
 	close(lk.drained)
 }
 

@@ -21,6 +21,7 @@ func (c *Conn) serve(lk *link, up func()) error {
 		lk.kill(errClosed) // Close came first
 		return errClosed
 	}
+	lk.flow = c.newFlow(lk)
 	c.in.attach(lk)
 	if up != nil {
 		up() // Dial returns now, with the state Connected
@@ -42,6 +43,7 @@ func (c *Conn) serve(lk *link, up func()) error {
 	// coder/websocket can leave the socket open after a read error.
 	lk.kill(nil)
 	c.unregister(lk)
+	c.afterReplaced(lk)
 	hb.stop()
 	stale.stop()
 	c.gate.await(flushed) // the flush may be inside WritePacer
@@ -69,31 +71,48 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 			}
 			m = Message{Type: typ, Data: p, Generation: lk.gen}
 		}
-		if dup, done := lk.duplicate(m); done || dup {
-			if done {
-				c.rotatedEvent() // the overlap is over
-			}
-			if dup { // the old connection delivered it before a rotation
-				continue
-			}
+		var err error
+		var stop bool
+		if lk.flow == nil {
+			err, stop = c.dispatch(lk, hb, h, m, true)
+		} else {
+			err, stop = c.pipeline(lk, hb, h, m)
 		}
-		if h != nil {
-			if p := c.handle(lk, h, m); p != nil {
-				c.fail(p)
-				return nil
-			}
-			continue
-		}
-		hb.seen.Add(1)
-		switch {
-		case c.in.handOver(lk, m):
-			if err, ok := c.awaitRole(lk); !ok {
-				return err
-			}
-		case !c.in.put(m, lk, hb):
-			return nil
+		if stop {
+			return err
 		}
 	}
+}
+
+// dispatch delivers one message the reader read: to OnMessage, the receive
+// buffer, or (hand) a Read that takes the reader role. stop means the
+// reader must return err.
+func (c *Conn) dispatch(lk *link, hb *heartbeat, h func(Message), m Message, hand bool) (err error, stop bool) {
+	if dup, done := lk.duplicate(m); done || dup {
+		if done {
+			c.rotatedEvent() // the overlap is over
+		}
+		if dup { // the old connection delivered it before a rotation
+			return nil, false
+		}
+	}
+	if h != nil {
+		if p := c.handle(lk, h, m); p != nil {
+			c.fail(p)
+			return nil, true
+		}
+		return nil, false
+	}
+	hb.seen.Add(1)
+	switch {
+	case hand && c.in.handOver(lk, m):
+		if err, ok := c.awaitRole(lk); !ok {
+			return err, true
+		}
+	case !c.in.put(m, lk, hb):
+		return nil, true
+	}
+	return nil, false
 }
 
 // handle runs OnMessage on the reader goroutine: no hand-off, and while it
@@ -149,7 +168,7 @@ func (c *Conn) register(lk *link) <-chan struct{} {
 	default:
 	}
 	done := make(chan struct{})
-	if _, ok := c.out.peek(); !ok {
+	if _, ok := c.out.peek(); !ok && !c.trackedFor(lk) {
 		c.makeWritableLocked(lk)
 		close(done)
 		return done
@@ -182,9 +201,10 @@ func (c *Conn) finish(err *Error, gen uint64) {
 	c.setStateLocked(Closed)
 	c.closing = true
 	c.final = err
-	c.undelivered = c.out.drain()
+	c.undelivered = c.out.drain(c.now())
 	retired := c.retired
 	c.mu.Unlock()
+	c.settled(c.track.end(err), true)
 	for _, lk := range retired { // still closing: the end does not wait
 		lk.kill(errClosed)
 	}
@@ -196,7 +216,12 @@ func (c *Conn) finish(err *Error, gen uint64) {
 
 // emit calls the Observer on the calling goroutine, outside any lock. A
 // panicking Observer ends the Conn.
-func (c *Conn) emit(e Event) {
+func (c *Conn) emit(e Event) { c.emitVia(e, c.callHook) }
+
+// emitForeign is emit on a goroutine the gate does not count.
+func (c *Conn) emitForeign(e Event) { c.emitVia(e, c.foreignHook) }
+
+func (c *Conn) emitVia(e Event, run func(string, func()) *PanicError) {
 	obs := c.opts.Observer
 	if obs == nil {
 		return
@@ -214,7 +239,7 @@ func (c *Conn) emit(e Event) {
 		c.closedEvents = e.Kind == EventClosed
 		obs.OnEvent(e)
 	}
-	if p := c.callHook("Observer", call); p != nil && e.Kind != EventClosed {
+	if p := run("Observer", call); p != nil && e.Kind != EventClosed {
 		c.fail(p)
 	}
 }

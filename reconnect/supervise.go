@@ -137,7 +137,7 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 		l.refreshed = false
 	}
 	l.last, l.err = c.classify(err, nil), err
-	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep})
+	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep, Dropped: c.takeDropped()})
 	return false
 }
 
@@ -236,6 +236,8 @@ func (c *Conn) classify(err error, resp *http.Response) policy.Decision {
 		return reconnectDecision
 	case errors.Is(err, ErrStale):
 		return staleDecision
+	case errors.Is(err, ErrAckTimeout):
+		return ackTimeoutDecision
 	}
 	var d policy.Decision
 	if p := c.callHook("Classifier", func() { d = c.opts.Policy.Classify(err, resp) }); p != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -24,6 +25,11 @@ import (
 // that stopped reading ends when the heartbeat gives up on the peer, or
 // on Close.
 func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, p []byte) error {
+	return c.write(ctx, time.Time{}, typ, p)
+}
+
+// write is Write with a deadline for the send buffer (zero: Options.Expiry).
+func (c *Conn) write(ctx context.Context, deadline time.Time, typ websocket.MessageType, p []byte) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("failed to write: %w", err)
 	}
@@ -48,7 +54,7 @@ func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, p []byte) e
 				return fmt.Errorf("failed to write: %w", err)
 			}
 		}
-		retry, err := c.writeDisconnected(ctx, typ, p)
+		retry, err := c.writeDisconnected(ctx, deadline, typ, p)
 		if !retry {
 			return err
 		}
@@ -57,7 +63,7 @@ func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, p []byte) e
 
 // writeDisconnected applies the SendMode; retry means a connection came up
 // and the message should go to it.
-func (c *Conn) writeDisconnected(ctx context.Context, typ websocket.MessageType, p []byte) (retry bool, err error) {
+func (c *Conn) writeDisconnected(ctx context.Context, deadline time.Time, typ websocket.MessageType, p []byte) (retry bool, err error) {
 	c.mu.Lock()
 	if c.writable.Load() != nil {
 		c.mu.Unlock()
@@ -73,8 +79,11 @@ func (c *Conn) writeDisconnected(ctx context.Context, typ websocket.MessageType,
 		c.mu.Unlock()
 		return false, ErrNotConnected
 	case SendBuffer:
-		ok := c.out.push(typ, p)
+		ok, expired := c.out.push(typ, p, c.deadline(deadline), c.now())
 		c.mu.Unlock()
+		if expired > 0 {
+			c.emitFrom(false, Event{Kind: EventExpired, Dropped: expired})
+		}
 		if !ok {
 			return false, ErrBufferFull
 		}
@@ -103,8 +112,21 @@ func (c *Conn) endErrLocked() error {
 // flush writes the send buffer to lk in order, then lets Write use lk.
 func (c *Conn) flush(lk *link) {
 	for {
+		if c.trackedFor(lk) && !c.catchUp(lk, true) { // tracked resends first
+			return
+		}
 		c.mu.Lock()
+		expired := c.out.expire(c.now(), false)
 		q, ok := c.out.peek()
+		if expired > 0 {
+			c.mu.Unlock()
+			c.emit(Event{Kind: EventExpired, Generation: lk.gen, Dropped: expired})
+			continue
+		}
+		if !ok && c.trackedFor(lk) { // a Send came meanwhile
+			c.mu.Unlock()
+			continue
+		}
 		if !ok {
 			if c.cur == lk && !c.closing {
 				c.makeWritableLocked(lk)

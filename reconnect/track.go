@@ -1,0 +1,221 @@
+package reconnect
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// tracker holds the tracked sends not yet resolved, in id order: a
+// receipt leaves it exactly once, with its fate, under mu. Lock order:
+// Conn.mu before tracker.mu.
+type tracker struct {
+	mu                sync.Mutex
+	list              []*Receipt // unresolved, ids increasing
+	bytes             int
+	nextID            uint64
+	maxMsgs, maxBytes int
+	room              chan struct{} // a token when a receipt leaves (SendBlock)
+	ended             bool
+
+	timer      Timer     // the next expiry or ack timeout (expiry.go)
+	due        time.Time // when timer fires
+	clock      Clock
+	ackTimeout time.Duration // 0: none
+	tick       func()
+}
+
+func newTracker(o *Options, tick func()) tracker {
+	return tracker{maxMsgs: o.TrackMessages, maxBytes: o.TrackBytes, room: make(chan struct{}, 1),
+		clock: o.Clock, ackTimeout: max(o.AckTimeout, 0), tick: tick}
+}
+
+// fullLocked reports whether r must wait for room. A message larger than
+// the byte bound still goes into an empty tracker.
+func (t *tracker) fullLocked(r *Receipt) bool {
+	return len(t.list) >= t.maxMsgs || len(t.list) > 0 && t.bytes+len(r.msg.Data) > t.maxBytes
+}
+
+// addLocked gives r its id and tracks it; on, if not nil, is the live
+// connection Send writes it to.
+func (t *tracker) addLocked(r *Receipt, on *link) {
+	t.nextID++
+	r.id = t.nextID
+	r.on = on
+	t.list = append(t.list, r)
+	t.bytes += len(r.msg.Data)
+}
+
+// removeLocked drops the receipt at index i.
+func (t *tracker) removeLocked(i int) *Receipt {
+	r := t.list[i]
+	t.bytes -= len(r.msg.Data)
+	t.list = slices.Delete(t.list, i, i+1)
+	token(t.room)
+	return r
+}
+
+// find returns the index of the receipt id, -1 if it is not tracked.
+func (t *tracker) findLocked(id uint64) int {
+	i, ok := slices.BinarySearchFunc(t.list, id, func(r *Receipt, id uint64) int {
+		switch {
+		case r.id < id:
+			return -1
+		case r.id > id:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// claim marks r as being written to lk: resend says whether it was
+// written before. ok is false if r is settled, expired (then gone holds
+// it) or belongs to another connection now.
+func (t *tracker) claim(r *Receipt, lk *link, now time.Time) (resend, ok bool, gone []*Receipt) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := t.findLocked(r.id)
+	if r.on != lk || i < 0 {
+		return false, false, nil
+	}
+	if r.expired(now) {
+		t.removeLocked(i).settle(FateExpired, ErrExpired)
+		return false, false, []*Receipt{r}
+	}
+	resend, r.written, r.sentAt = r.written, true, now
+	if t.ackTimeout > 0 {
+		t.armLocked(now.Add(t.ackTimeout))
+	}
+	return resend, true, nil
+}
+
+// nextFor claims the oldest receipt that lk has not been given yet, for a
+// flush or a resend after a rotation; the expired ones it meets are
+// settled and returned in gone.
+func (t *tracker) nextFor(lk *link, now time.Time) (next *Receipt, resend bool, gone []*Receipt) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := 0; i < len(t.list); {
+		r := t.list[i]
+		switch {
+		case r.on == lk:
+			i++
+		case r.expired(now):
+			t.removeLocked(i).settle(FateExpired, ErrExpired)
+			gone = append(gone, r)
+		default:
+			resend, r.written, r.sentAt, r.on = r.written, true, now, lk
+			if t.ackTimeout > 0 {
+				t.armLocked(now.Add(t.ackTimeout))
+			}
+			return r, resend, gone
+		}
+	}
+	return nil, false, gone
+}
+
+// reject settles r as refused: the Codec could not frame it for a resend.
+func (t *tracker) reject(r *Receipt, err error) []*Receipt {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := t.findLocked(r.id)
+	if i < 0 {
+		return nil
+	}
+	t.removeLocked(i).settle(FateRejected, err)
+	return []*Receipt{r}
+}
+
+// pendingFor reports whether a receipt waits to be given to lk.
+func (t *tracker) pendingFor(lk *link) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range t.list {
+		if r.on != lk {
+			return true
+		}
+	}
+	return false
+}
+
+// withdraw removes r if it was never written: a Send whose ctx ended
+// before its turn to write. It reports false if r is tracked after all.
+func (t *tracker) withdraw(r *Receipt, lk *link) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := t.findLocked(r.id)
+	if i < 0 || r.on != lk || r.written {
+		return false
+	}
+	t.removeLocked(i)
+	return true
+}
+
+// unclaim undoes a claim whose write never started.
+func (t *tracker) unclaim(r *Receipt, lk *link, resend bool) {
+	t.mu.Lock()
+	if r.on == lk {
+		r.written = resend
+	}
+	t.mu.Unlock()
+}
+
+// ack applies one acknowledgement and appends the receipts it settled.
+// An ack for an id never written, or settled already, changes nothing: a
+// server cannot acknowledge what it was never sent.
+func (t *tracker) ack(a Ack, out []*Receipt) []*Receipt {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fate, err := FateAcked, error(nil)
+	if a.Reject {
+		fate, err = FateRejected, &NackError{ID: a.ID, Reason: a.Reason}
+	}
+	if !a.Upto {
+		if i := t.findLocked(a.ID); i >= 0 && t.list[i].written {
+			r := t.removeLocked(i)
+			r.settle(fate, err)
+			out = append(out, r)
+		}
+		return out
+	}
+	for i := 0; i < len(t.list) && t.list[i].id <= a.ID; {
+		if !t.list[i].written {
+			i++
+			continue
+		}
+		r := t.removeLocked(i)
+		if a.Reject {
+			err = &NackError{ID: r.id, Reason: a.Reason}
+		}
+		r.settle(fate, err)
+		out = append(out, r)
+	}
+	return out
+}
+
+// end settles every receipt left when the Conn ends: unconfirmed if it
+// was ever written, unsent if not.
+func (t *tracker) end(err error) []*Receipt {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.ended = true
+	if t.timer != nil {
+		t.timer.Stop()
+		t.timer = nil
+	}
+	rs := t.list
+	for _, r := range rs {
+		if r.written {
+			r.settle(FateUnconfirmed, err)
+		} else {
+			r.settle(FateUnsent, err)
+		}
+	}
+	t.list, t.bytes = nil, 0
+	token(t.room)
+	return rs
+}
