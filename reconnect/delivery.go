@@ -175,7 +175,11 @@ func (c *Conn) sendLive(ctx context.Context, lk *link, r *Receipt) error {
 		return nil
 	case errors.As(err, &wait), errors.As(err, &enc), errors.As(err, &p), ctx.Err() != nil:
 		c.track.unclaim(r, lk, resend)
-		if c.track.withdraw(r, lk) {
+		withdrawn := c.track.withdraw(r, lk)
+		if p != nil {
+			c.fail(p)
+		}
+		if withdrawn {
 			return fmt.Errorf("failed to send: %w", err)
 		}
 		return nil
@@ -209,8 +213,11 @@ func (c *Conn) catchUp(lk *link, counted bool) bool {
 		case errors.As(err, &enc):
 			c.settled(c.track.reject(r, err), counted)
 			continue
-		case err != nil:
-			return false // a panic: the Conn is ending
+		case err != nil: // a panic: the Conn ends
+			if p := (*PanicError)(nil); !counted && errors.As(err, &p) {
+				c.fail(p)
+			}
+			return false
 		}
 		if counted {
 			err = c.paceFlush()
@@ -243,7 +250,9 @@ func (c *Conn) encode(r *Receipt, resend, counted bool) (frame Message, err erro
 		p = c.foreignHook("Codec", f)
 	}
 	if p != nil {
-		c.fail(p)
+		if counted {
+			c.fail(p)
+		} // else the caller fails the Conn once it has withdrawn r
 		return Message{}, p
 	}
 	if err != nil {

@@ -204,7 +204,7 @@ func (c *Conn) finish(err *Error, gen uint64) {
 	c.undelivered = c.out.drain(c.now())
 	retired := c.retired
 	c.mu.Unlock()
-	c.settled(c.track.end(err), true)
+	c.settled(c.track.end(err, c.now()), true)
 	for _, lk := range retired { // still closing: the end does not wait
 		lk.kill(errClosed)
 	}

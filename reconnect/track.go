@@ -197,9 +197,10 @@ func (t *tracker) ack(a Ack, out []*Receipt) []*Receipt {
 	return out
 }
 
-// end settles every receipt left when the Conn ends: unconfirmed if it
-// was ever written, unsent if not.
-func (t *tracker) end(err error) []*Receipt {
+// end settles every receipt left when the Conn ends: expired if its
+// deadline has passed, else unconfirmed if it was ever written, unsent if
+// not.
+func (t *tracker) end(err error, now time.Time) []*Receipt {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.ended = true
@@ -209,9 +210,12 @@ func (t *tracker) end(err error) []*Receipt {
 	}
 	rs := t.list
 	for _, r := range rs {
-		if r.written {
+		switch {
+		case r.expired(now):
+			r.settle(FateExpired, ErrExpired)
+		case r.written:
 			r.settle(FateUnconfirmed, err)
-		} else {
+		default:
 			r.settle(FateUnsent, err)
 		}
 	}
