@@ -15,11 +15,19 @@ type flow struct {
 	ack     func(Ack)
 	deliver func(Message)
 	mark    posMark // the position of the message being delivered
+	due     []Event // gaps and resets committed, not yet reported
 	pos     *positions
 }
 
-// commit records the position of the message being delivered.
-func (f *flow) commit() { f.pos.commit(&f.mark) }
+// commit records the position of the message being delivered, and keeps
+// its gap or reset apart from the mark: a Read the message is handed to
+// checks its own frames with the same flow before the reader reports.
+func (f *flow) commit() {
+	f.pos.commit(&f.mark)
+	if e, ok := f.mark.event(); ok {
+		f.due = append(f.due, e)
+	}
+}
 
 // newFlow returns the pipeline state of lk, nil when there is no pipeline.
 func (c *Conn) newFlow(lk *link) *flow {
@@ -100,12 +108,14 @@ func (c *Conn) position(f *flow, m Message, counted bool) (ok, stop bool) {
 	return c.pos.check(p, &f.mark), false
 }
 
-// positionEvent reports the gap or reset of the message just delivered.
+// positionEvent reports the gaps and resets of the messages delivered.
 func (c *Conn) positionEvent(f *flow, gen uint64, counted bool) {
-	if e, ok := f.mark.event(); ok {
+	for i, e := range f.due {
 		e.Generation = gen
 		c.emitFrom(counted, e)
+		f.due[i] = Event{}
 	}
+	f.due = f.due[:0]
 }
 
 // pipeline runs one frame the Conn's reader read through the pipeline;
