@@ -14,7 +14,9 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func text(s string) reconnect.Message { return reconnect.Message{Type: websocket.MessageText, Data: []byte(s)} }
+func text(s string) reconnect.Message {
+	return reconnect.Message{Type: websocket.MessageText, Data: []byte(s)}
+}
 
 func TestEncode(t *testing.T) {
 	c := centrifugo.New(centrifugo.Settings{})

@@ -61,12 +61,12 @@ type client struct {
 	pubs    chan pub
 	replies chan string
 
-	mu     sync.Mutex
-	events []reconnect.Event
-	netc   []net.Conn
-	block  bool
+	mu       sync.Mutex
+	events   []reconnect.Event
+	netc     []net.Conn
+	block    bool
 	connects int
-	readWG sync.WaitGroup
+	readWG   sync.WaitGroup
 }
 
 func dial(t *testing.T, s *server, user string, channels []string) *client {

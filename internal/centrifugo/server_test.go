@@ -139,7 +139,9 @@ func (s *server) restart() {
 	s.start()
 }
 
-func (s *server) url() string { return "ws://127.0.0.1:" + strconv.Itoa(s.port) + "/connection/websocket" }
+func (s *server) url() string {
+	return "ws://127.0.0.1:" + strconv.Itoa(s.port) + "/connection/websocket"
+}
 
 // publish publishes data on channel through the server API and returns
 // the publication's offset and epoch.
