@@ -1,5 +1,7 @@
 package reconnect
 
+import "sync"
+
 // The inbound pipeline, on every read path when Options.Codec or
 // Options.Position is set: frame -> Codec.Decode (acks settle receipts,
 // deliver yields the messages) -> for each message, the position check ->
@@ -14,8 +16,9 @@ type flow struct {
 	settled []*Receipt
 	ack     func(Ack)
 	deliver func(Message)
-	mark    posMark // the position of the message being delivered
-	due     []Event // gaps and resets committed, not yet reported
+	mark    posMark    // the position of the message being delivered
+	dueMu   sync.Mutex // due is shared with a Read the reader role was handed to
+	due     []Event    // gaps and resets committed, not yet reported
 	pos     *positions
 }
 
@@ -25,7 +28,9 @@ type flow struct {
 func (f *flow) commit() {
 	f.pos.commit(&f.mark)
 	if e, ok := f.mark.event(); ok {
+		f.dueMu.Lock()
 		f.due = append(f.due, e)
+		f.dueMu.Unlock()
 	}
 }
 
@@ -110,12 +115,18 @@ func (c *Conn) position(f *flow, m Message, counted bool) (ok, stop bool) {
 
 // positionEvent reports the gaps and resets of the messages delivered.
 func (c *Conn) positionEvent(f *flow, gen uint64, counted bool) {
-	for i, e := range f.due {
+	f.dueMu.Lock()
+	if len(f.due) == 0 {
+		f.dueMu.Unlock()
+		return
+	}
+	due := f.due
+	f.due = nil
+	f.dueMu.Unlock()
+	for _, e := range due {
 		e.Generation = gen
 		c.emitFrom(counted, e)
-		f.due[i] = Event{}
 	}
-	f.due = f.due[:0]
 }
 
 // pipeline runs one frame the Conn's reader read through the pipeline;
