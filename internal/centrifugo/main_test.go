@@ -57,7 +57,6 @@ type pub struct {
 // subscribe replies it was shown and the gap and reset events.
 type client struct {
 	conn    *reconnect.Conn
-	blocked chan bool // true: every dial fails; false: dials go through
 	pubs    chan pub
 	replies chan string
 

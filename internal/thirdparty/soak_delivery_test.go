@@ -105,7 +105,7 @@ func startDeliverySoak(t *testing.T, cfg soakConfig) *deliverySoak {
 		c := &dclient{id: i, fateCalls: map[*reconnect.Receipt]int{}}
 		path := "/c/" + strconv.Itoa(i)
 		o := soakOptions(c)
-		o.Codec, o.Position, o.AckTimeout = envelope.New(env), env.Position, 2*time.Second
+		o.Codec, o.Position, o.AckTimeout = envelope.New(env), env.Position, 10*time.Second
 		o.OnConnect = func(ctx context.Context, ws *websocket.Conn) error {
 			resume := reconnect.FromContext(ctx).Positions()[c.stream()].Offset
 			return ws.Write(ctx, websocket.MessageText, []byte(`{"resume":`+strconv.FormatUint(resume, 10)+`}`))
@@ -134,7 +134,7 @@ func startDeliverySoak(t *testing.T, cfg soakConfig) *deliverySoak {
 			select {
 			case <-d.stopTicker:
 				return
-			case <-time.After(100 * time.Millisecond):
+			case <-time.After(250 * time.Millisecond):
 				d.srv.tick()
 			}
 		}
