@@ -38,6 +38,9 @@ func New(opts ...Option) reconnect.Observer {
 		inst: newInstruments(c.meterProvider.Meter(ScopeName,
 			metric.WithInstrumentationVersion(Version()),
 			metric.WithSchemaURL(semconv.SchemaURL))),
+		dinst: newDeliveryInstruments(c.meterProvider.Meter(ScopeName,
+			metric.WithInstrumentationVersion(Version()),
+			metric.WithSchemaURL(semconv.SchemaURL))),
 		sessions:    c.sessions,
 		reasonBytes: c.reasonBytes,
 	}
@@ -46,6 +49,7 @@ func New(opts ...Option) reconnect.Observer {
 type observer struct {
 	tracer      trace.Tracer
 	inst        *instruments
+	dinst       *deliveryInstruments // delivery.go
 	sessions    bool
 	reasonBytes int
 
@@ -87,6 +91,7 @@ func (o *observer) OnEvent(e reconnect.Event) {
 	case reconnect.EventConnected:
 		o.connected(e)
 	case reconnect.EventDisconnected:
+		o.delivery(e)
 		o.disconnected(e)
 	case reconnect.EventWaiting:
 		o.waiting(e)
@@ -100,6 +105,8 @@ func (o *observer) OnEvent(e reconnect.Event) {
 		o.rotating(e)
 	case reconnect.EventRotated:
 		o.rotated(e)
+	default:
+		o.delivery(e)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 
@@ -212,5 +213,38 @@ func TestSendRacesClose(t *testing.T) {
 		if f := wait(t, r); f == reconnect.FatePending || f == reconnect.FateRejected || f == reconnect.FateExpired {
 			t.Errorf("receipt %d: %v", r.ID(), f)
 		}
+	}
+}
+
+// TestCloseFromOnFate: OnFate runs on the reader goroutine when the ack
+// arrives, and may write and close the Conn there.
+func TestCloseFromOnFate(t *testing.T) {
+	got := make(chan string, 16)
+	url := serveFrames(t, got, nil)
+	c, _, err := wstest.Dial(t, url, &reconnect.Options{PingInterval: -1, Codec: lineCodec{}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	_, err = c.Send(context.Background(), reconnect.Outgoing{Type: websocket.MessageText, Data: []byte("a"), OnFate: func(r *reconnect.Receipt) {
+		if err := c.Write(context.Background(), websocket.MessageText, []byte("bye")); err != nil {
+			closed <- err
+			return
+		}
+		closed <- c.Close(websocket.StatusNormalClosure, "")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Write or Close from OnFate = %v", err)
+	}
+	wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
+	if !errors.Is(c.Err(), net.ErrClosed) {
+		t.Fatalf("Err = %v, want closed", c.Err())
+	}
+	recv(t, got, "a")
+	if s := recv(t, got, "bye"); s != "0|false|bye" {
+		t.Errorf("server read %q, want the Write from OnFate", s)
 	}
 }

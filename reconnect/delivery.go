@@ -167,12 +167,20 @@ func (c *Conn) sendLive(ctx context.Context, lk *link, r *Receipt) error {
 	if err == nil {
 		err = lk.write(ctx, frame.Type, frame.Data)
 	}
+	if err == nil {
+		return nil
+	}
+	return c.sendFailed(ctx, lk, r, resend, err)
+}
+
+// sendFailed handles a sendLive that did not write r: nothing was written
+// (r is withdrawn and Send fails, unless a flush took r meanwhile), or the
+// write failed and lk dies.
+func (c *Conn) sendFailed(ctx context.Context, lk *link, r *Receipt, resend bool, err error) error {
 	var wait *waitError
 	var enc *encodeError
 	var p *PanicError
 	switch {
-	case err == nil:
-		return nil
 	case errors.As(err, &wait), errors.As(err, &enc), errors.As(err, &p), ctx.Err() != nil:
 		c.track.unclaim(r, lk, resend)
 		withdrawn := c.track.withdraw(r, lk)

@@ -94,6 +94,59 @@
 //     slow OnMessage delays pongs and the server's pings and closes, and
 //     backpressures the server.
 //
+// # Delivery
+//
+// Write is at most once: a message on a connection that drops can be
+// lost in flight. Send is at least once: with Options.Codec, which puts an
+// id on each message and finds the server's acks (per id, cumulative, and
+// nacks) in what it sends back, each Send returns a Receipt whose fate
+// resolves exactly once: FateAcked; FateRejected (a nack, or a resend the
+// Codec could not frame); FateExpired (its deadline passed first, written
+// or not); FateUnsent (the Conn ended before it was written);
+// FateUnconfirmed (written, then the Conn ended without an ack). Wait,
+// Done and Outgoing.OnFate report it; EventFate too. Acks are consumed:
+// Read and OnMessage get only what Decode delivers. Tracked messages not
+// yet settled are bounded by Options.TrackMessages and TrackBytes, with
+// SendMode's rules when full. Fates are settled when the Conn ends, with
+// EventClosed; a hook still running then (a Decode that blocks) delays
+// that, not Close.
+//
+// After a reconnect, every tracked message not yet settled is written
+// again, in id order and with its id, with resend set for the Codec (the
+// server may have it: mark it as a possible duplicate), after OnConnect
+// and before the send buffer and any new Write or Send. A rotation keeps
+// the messages the old connection took pending while it closes, since
+// their acks may still come on it; what is still unacknowledged when it
+// has gone is written again on the new connection, after what the new
+// one was given meanwhile. (coder/websocket drops data that arrives while
+// it reads a close handshake itself, so a late ack can be lost and the
+// message then repeats: at least once.)
+//
+// Options.AckTimeout (30 s by default) bounds the wait for an ack of a
+// message written on a live connection. When it passes the connection is
+// taken for suspect and ends, retryable, with the label "ack_timeout", so
+// the resend goes out on a fresh connection: writing it again on the same
+// TCP stream would only duplicate it, since the stream already delivers
+// in order or not at all.
+//
+// Expiry: Outgoing.Deadline, WriteUntil, or Options.Expiry for both. An
+// expired message is never written; a tracked one settles FateExpired at
+// its deadline, a buffered Write is set aside when the flush reaches it
+// (or when the full buffer needs room) and Undelivered hands it back with
+// Message.Expired set. A message already written is the server's:
+// expiry does not recall it. EventExpired counts them.
+//
+// Positions: Options.Position names a message's stream, offset and epoch.
+// The Conn keeps the last position delivered per stream and drops a
+// message at or below it, on every connection, across reconnects and
+// rotations alike; EventDisconnected.Dropped counts those. A jump is
+// reported as EventGap, an epoch change as EventReset. The position is
+// recorded only once the message is delivered, so a message a rotation
+// drops never moves its stream on. OnConnect can ask the server to resume
+// from FromContext(ctx).Positions(); Options.Positions seeds them at Dial,
+// and Positions() reads them to persist. Without Codec and Position the
+// read path is the same as before: one nil check, no allocation.
+//
 // # Goroutines and what may block
 //
 // An idle Conn keeps one goroutine: the supervisor, which is also the

@@ -85,13 +85,16 @@ const (
 	// delivered unchanged; Err says why. It comes on the goroutine that
 	// read the frame.
 	EventCodecError
+	// EventFate: tracked send ID got its Fate; Err is the receipt's Err.
+	// It comes on the goroutine that settled it, before OnFate runs.
+	EventFate
 )
 
-var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating", "rotated", "gap", "reset", "expired", "codec_error"}
+var eventNames = [...]string{"attempt", "attempt_done", "connected", "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating", "rotated", "gap", "reset", "expired", "codec_error", "fate"}
 
 // String returns a snake_case name: "attempt", "attempt_done", "connected",
 // "disconnected", "waiting", "gave_up", "closed", "heartbeat", "rotating",
-// "rotated", "gap", "reset", "expired" or "codec_error".
+// "rotated", "gap", "reset", "expired", "codec_error" or "fate".
 func (k EventKind) String() string {
 	if k >= 0 && int(k) < len(eventNames) {
 		return eventNames[k]
@@ -134,4 +137,7 @@ type Event struct {
 	// Stream, From and To describe EventGap and EventReset.
 	Stream   string
 	From, To Position
+	// ID and Fate describe EventFate.
+	ID   uint64
+	Fate Fate
 }

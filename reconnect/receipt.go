@@ -88,6 +88,9 @@ func (c *Conn) announce(rs []*Receipt, counted bool) {
 		close(r.done)
 	}
 	for _, r := range rs {
+		if c.opts.Observer != nil {
+			c.emitFrom(counted, Event{Kind: EventFate, ID: r.id, Fate: r.fate, Err: r.err})
+		}
 		if f := r.onFate; f != nil {
 			c.runHook(counted, "OnFate", func() { f(r) })
 		}

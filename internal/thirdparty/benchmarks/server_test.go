@@ -27,6 +27,7 @@ func serve() error {
 	mux.HandleFunc("/discard", handle(discard))
 	mux.HandleFunc("/restart", handle(restart))
 	mux.HandleFunc("/feed", feed)
+	mux.HandleFunc("/ack", handle(ack))
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	fmt.Println(ln.Addr().String())
