@@ -94,6 +94,15 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 	in := &c.in
 	lk.hb.resume()
 	typ, p, err := lk.ws.Read(context.Background())
+	m = Message{Type: typ, Data: p, Generation: lk.gen}
+	piped := err == nil && lk.flow != nil
+	if piped {
+		// The frame goes through the pipeline while this Read still holds
+		// the role: the Conn's reader shares the flow and must not take the
+		// role back (as the switch below lets it) before the frame is done.
+		lk.hb.seen.Add(1)
+		c.directFrame(lk, m)
+	}
 	in.mu.Lock()
 	current := in.lk == lk
 	switch {
@@ -113,11 +122,8 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 		in.stamp++
 		defer lk.hb.pause()
 	}
-	m = Message{Type: typ, Data: p, Generation: lk.gen}
-	if lk.flow != nil { // the Read takes what it delivers from the buffer
+	if piped { // the Read takes what it delivered from the buffer
 		in.mu.Unlock()
-		lk.hb.seen.Add(1)
-		c.directFrame(lk, m)
 		return Message{}, false
 	}
 	dup, done := lk.duplicate(m)
