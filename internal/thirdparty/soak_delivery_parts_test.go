@@ -175,6 +175,12 @@ func (st *dstream) feed(dc *dconn) {
 		err := dc.ws.Write(ctx, websocket.MessageText, b)
 		cancel()
 		if err != nil {
+			// A consumer this slow is cut off, as servers do, so that the
+			// next publications do not wait on it too.
+			dc.ws.CloseNow()
+			st.mu.Lock()
+			delete(st.conns, dc)
+			st.mu.Unlock()
 			return
 		}
 		dc.sent = p.Offset

@@ -113,7 +113,7 @@ func startDeliverySoak(t *testing.T, cfg soakConfig) *deliverySoak {
 		o.Dialer = func(ctx context.Context, _ string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
 			return websocket.Dial(ctx, routes[c.route.Load()]+path, opts)
 		}
-		dctx, cancel := context.WithTimeout(d.ctx, 10*time.Second)
+		dctx, cancel := context.WithTimeout(d.ctx, 30*time.Second) // 100 clients start under the race detector
 		var err error
 		c.conn, err = reconnect.Dial(dctx, routes[routeClean]+path, o)
 		cancel()
