@@ -37,7 +37,8 @@ func deliveryFaults() []deliveryFault {
 		}
 		f = append(f, deliveryFault{r.name, func(d *deliverySoak, c *dclient) bool {
 			c.route.Store(int32(i))
-			return d.srv.kick(c.id, 0)
+			d.srv.kick(c.id, 0) // the next connection goes through the fault
+			return true         // even with none now: the route is set and must be undone
 		}})
 	}
 	return f
@@ -88,7 +89,10 @@ func (d *deliverySoak) settle(t *testing.T) {
 		}
 		cancel()
 		if st := c.conn.State(); st != reconnect.Connected {
-			t.Errorf("client %d is %v after the chaos, want connected (%v)", c.id, st, c.conn.Err())
+			c.mu.Lock()
+			last := c.lastEnd
+			c.mu.Unlock()
+			t.Errorf("client %d is %v after the chaos, want connected (%v); last end: %s", c.id, st, c.conn.Err(), last)
 		}
 	}
 	d.stopSending()

@@ -3,6 +3,7 @@ package thirdparty_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -72,15 +73,19 @@ type dclient struct {
 	offsets   []uint64 // delivered publications, in order
 	dups      int
 	gaps      []reconnect.Event
+	lastEnd   string // the last disconnect or failed attempt, for a failure report
 }
 
 func (c *dclient) stream() string { return "c" + strconv.Itoa(c.id) }
 
 func (c *dclient) OnEvent(e reconnect.Event) {
-	if e.Kind == reconnect.EventGap || e.Kind == reconnect.EventReset {
-		c.mu.Lock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case e.Kind == reconnect.EventGap || e.Kind == reconnect.EventReset:
 		c.gaps = append(c.gaps, e)
-		c.mu.Unlock()
+	case e.Kind == reconnect.EventDisconnected, e.Kind == reconnect.EventAttemptDone && e.Err != nil:
+		c.lastEnd = fmt.Sprintf("%v at %s: %s (%v)", e.Kind, e.Time.Format("15:04:05.000"), e.Decision.Label, e.Err)
 	}
 }
 
