@@ -248,3 +248,37 @@ func TestCloseFromOnFate(t *testing.T) {
 		t.Errorf("server read %q, want the Write from OnFate", s)
 	}
 }
+
+// TestSendBlockedInOnFateEndsWithClose: a SendBlock Send from OnFate
+// that waits for room, which only the reader it blocks could make, ends
+// when the Conn is closed, so the Conn's goroutines all return.
+func TestSendBlockedInOnFateEndsWithClose(t *testing.T) {
+	got := make(chan string, 16)
+	url := serveFrames(t, got, func(_ int, f frame) string {
+		if f.id == 1 {
+			return "ack 1"
+		}
+		return ""
+	})
+	o := &reconnect.Options{PingInterval: -1, Codec: lineCodec{}, TrackMessages: 1, SendMode: reconnect.SendBlock}
+	c, _, err := wstest.Dial(t, url, o, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocked := make(chan error, 1)
+	_, err = c.Send(context.Background(), reconnect.Outgoing{Type: websocket.MessageText, Data: []byte("a"), OnFate: func(*reconnect.Receipt) {
+		sendText(t, c, "b") // fills the tracker: b is never acked
+		_, err := c.Send(context.Background(), reconnect.Outgoing{Type: websocket.MessageText, Data: []byte("c")})
+		blocked <- err
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv(t, got, "a")
+	recv(t, got, "b")
+	wstest.ReturnsWithin(t, "Close", func() { c.Close(websocket.StatusNormalClosure, "") })
+	wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
+	if err := <-blocked; err == nil {
+		t.Error("the blocked Send succeeded after Close")
+	}
+}

@@ -143,7 +143,7 @@ func (c *Conn) admit(ctx context.Context, r *Receipt) (*link, error) {
 		}
 		select {
 		case <-wait:
-		case <-c.ended:
+		case <-c.ctx.Done(): // closing: a Send in a hook must not hold the Conn
 		case <-ctx.Done():
 			return nil, fmt.Errorf("failed to send: %w", ctx.Err())
 		}
@@ -209,9 +209,7 @@ func (c *Conn) sendFailed(ctx context.Context, lk *link, r *Receipt, resend bool
 func (c *Conn) catchUp(lk *link, counted bool) bool {
 	for {
 		r, resend, gone := c.track.nextFor(lk, c.now())
-		if gone != nil {
-			c.settled(gone, counted)
-		}
+		c.settledAside(gone, counted)
 		if r == nil {
 			return true
 		}
@@ -219,7 +217,7 @@ func (c *Conn) catchUp(lk *link, counted bool) bool {
 		var enc *encodeError
 		switch {
 		case errors.As(err, &enc):
-			c.settled(c.track.reject(r, err), counted)
+			c.settledAside(c.track.reject(r, err), counted)
 			continue
 		case err != nil: // a panic: the Conn ends
 			if p := (*PanicError)(nil); !counted && errors.As(err, &p) {

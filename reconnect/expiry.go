@@ -117,6 +117,20 @@ func (c *Conn) settled(rs []*Receipt, counted bool) {
 	}
 }
 
+// settledAside announces receipts settled while catching a connection up.
+// On the Conn's flush that is done on a goroutine of its own: an OnFate
+// that waits for the connection (a SendBlock Write) would otherwise wait
+// for the very flush it holds up.
+func (c *Conn) settledAside(rs []*Receipt, counted bool) {
+	switch {
+	case len(rs) == 0:
+	case counted:
+		c.gate.spawn(func() { c.settled(rs, true) })
+	default:
+		c.settled(rs, false)
+	}
+}
+
 // emitFrom emits e from a goroutine the gate counts or not.
 func (c *Conn) emitFrom(counted bool, e Event) {
 	if counted {

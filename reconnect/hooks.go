@@ -86,6 +86,7 @@ func (g *gate) await(ch <-chan struct{}) {
 // waitQuiet returns once every goroutine has exited or is inside a hook.
 func (g *gate) waitQuiet() {
 	g.closing.Store(true)
+	defer token(g.quiet) // another Close may be waiting for the same wake-up
 	for g.busy.Load()-int64(g.onMessage.Load()&1) > 0 {
 		if g.waiting != nil {
 			g.waiting()

@@ -143,3 +143,39 @@ func TestFatesWhenTheConnEnds(t *testing.T) {
 	}
 	wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
 }
+
+// TestOnFateDuringTheFlush: a message the Codec cannot frame again after
+// a reconnect is rejected while the Conn flushes; its OnFate may make a
+// SendBlock Write, which goes out once the flush is over.
+func TestOnFateDuringTheFlush(t *testing.T) {
+	got := make(chan string, 16)
+	url := serveFrames(t, got, func(n int, f frame) string {
+		if n == 1 {
+			return "close"
+		}
+		return ""
+	})
+	o := &reconnect.Options{PingInterval: -1, Codec: lineCodec{}, SendMode: reconnect.SendBlock}
+	c, _, err := wstest.Dial(t, url, o, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrote := make(chan error, 1)
+	r, err := c.Send(context.Background(), reconnect.Outgoing{Type: websocket.MessageText, Data: []byte("no resend"), OnFate: func(*reconnect.Receipt) {
+		wrote <- c.Write(context.Background(), websocket.MessageText, []byte("after"))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv(t, got, "the first write")
+	if f := wait(t, r); f != reconnect.FateRejected {
+		t.Fatalf("fate %v, want rejected: Encode refused the resend", f)
+	}
+	wstest.ReturnsWithin(t, "the Write from OnFate", func() { err = <-wrote })
+	if err != nil {
+		t.Fatalf("Write from OnFate = %v", err)
+	}
+	if s := recv(t, got, "the Write from OnFate"); s != "0|false|after" {
+		t.Fatalf("server read %q", s)
+	}
+}

@@ -29,7 +29,7 @@ func (lc lineCodec) Encode(id uint64, m reconnect.Message, resend bool) (reconne
 	if lc.onEncode != nil {
 		lc.onEncode(id)
 	}
-	if string(m.Data) == "unframable" {
+	if string(m.Data) == "unframable" || resend && string(m.Data) == "no resend" {
 		return reconnect.Message{}, errors.New("no frame for that")
 	}
 	r := 0
@@ -89,7 +89,7 @@ func readFrame(ctx context.Context, ws *websocket.Conn) (frame, error) {
 
 // serveFrames starts a server that sends each frame it reads to got and
 // answers it with the lines reply returns for it ("ack N" when reply is
-// nil); n is the connection's number.
+// nil; "close" closes with 1012); n is the connection's number.
 func serveFrames(t *testing.T, got chan<- string, reply func(n int, f frame) string) string {
 	t.Helper()
 	url, _ := wstest.Serve(t, func(n int, w http.ResponseWriter, r *http.Request) {
@@ -109,6 +109,10 @@ func serveFrames(t *testing.T, got chan<- string, reply func(n int, f frame) str
 				a = reply(n, f)
 			}
 			for _, line := range strings.Split(a, "\n") {
+				if line == "close" {
+					ws.Close(websocket.StatusServiceRestart, "")
+					return
+				}
 				if line != "" && ws.Write(r.Context(), websocket.MessageText, []byte(line)) != nil {
 					return
 				}
