@@ -76,10 +76,15 @@ func sendReceipted(conn *reconnect.Conn, r io.Reader, stderr io.Writer, settle t
 	}
 }
 
-// envelopeFrame serves a frame in the JSON envelope: it broadcasts the
+// envelopeFrame serves a frame in the JSON envelope (an id and no type):
+// it broadcasts the
 // text (a resend marked dup only if its id is new) and acknowledges the
 // id. It reports false for any other frame.
 func (s *chatServer) envelopeFrame(sess *session, p []byte) bool {
+	var w wire
+	if json.Unmarshal(p, &w) == nil && w.Type != "" {
+		return false // the showcase's own format, which also has an id
+	}
 	sent, err := envelope.Settings{}.Parse(p)
 	if err != nil {
 		return false
