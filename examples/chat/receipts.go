@@ -77,9 +77,8 @@ func sendReceipted(conn *reconnect.Conn, r io.Reader, stderr io.Writer, settle t
 }
 
 // envelopeFrame serves a frame in the JSON envelope (an id and no type):
-// it broadcasts the
-// text (a resend marked dup only if its id is new) and acknowledges the
-// id. It reports false for any other frame.
+// it broadcasts the text (a resend marked dup only if its id is new) and
+// acknowledges the id. It reports false for any other frame.
 func (s *chatServer) envelopeFrame(sess *session, p []byte) bool {
 	var w wire
 	if json.Unmarshal(p, &w) == nil && w.Type != "" {
