@@ -95,8 +95,15 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 	lk.hb.resume()
 	typ, p, err := lk.ws.Read(context.Background())
 	m = Message{Type: typ, Data: p, Generation: lk.gen}
+	piped := err == nil && lk.flow != nil
 	var k msgKey
-	if err == nil {
+	if piped {
+		// The frame goes through the pipeline while this Read still holds
+		// the role: the Conn's reader shares the flow and must not take the
+		// role back (as the switch below lets it) before the frame is done.
+		lk.hb.seen.Add(1)
+		c.directFrame(lk, m)
+	} else if err == nil {
 		var perr *PanicError
 		if k, perr = c.keyOf(m, false); perr != nil {
 			err = perr // the Conn ends: hand the role back as for a read error
@@ -121,10 +128,8 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 		in.stamp++
 		defer lk.hb.pause()
 	}
-	if lk.flow != nil { // the Read takes what it delivers from the buffer
+	if piped { // the Read takes what it delivered from the buffer
 		in.mu.Unlock()
-		lk.hb.seen.Add(1)
-		c.directFrame(lk, m)
 		return Message{}, false
 	}
 	dup, done := lk.duplicate(k)

@@ -1,5 +1,7 @@
 package reconnect
 
+import "sync"
+
 // The inbound pipeline, on every read path when Options.Codec or
 // Options.Position is set: frame -> Codec.Decode (acks settle receipts,
 // deliver yields the messages) -> for each message, the position check ->
@@ -14,12 +16,23 @@ type flow struct {
 	settled []*Receipt
 	ack     func(Ack)
 	deliver func(Message)
-	mark    posMark // the position of the message being delivered
+	mark    posMark    // the position of the message being delivered
+	dueMu   sync.Mutex // due is shared with a Read the reader role was handed to
+	due     []Event    // gaps and resets committed, not yet reported
 	pos     *positions
 }
 
-// commit records the position of the message being delivered.
-func (f *flow) commit() { f.pos.commit(&f.mark) }
+// commit records the position of the message being delivered, and keeps
+// its gap or reset apart from the mark: a Read the message is handed to
+// checks its own frames with the same flow before the reader reports.
+func (f *flow) commit() {
+	f.pos.commit(&f.mark)
+	if e, ok := f.mark.event(); ok {
+		f.dueMu.Lock()
+		f.due = append(f.due, e)
+		f.dueMu.Unlock()
+	}
+}
 
 // newFlow returns the pipeline state of lk, nil when there is no pipeline.
 func (c *Conn) newFlow(lk *link) *flow {
@@ -100,9 +113,17 @@ func (c *Conn) position(f *flow, m Message, counted bool) (ok, stop bool) {
 	return c.pos.check(p, &f.mark), false
 }
 
-// positionEvent reports the gap or reset of the message just delivered.
+// positionEvent reports the gaps and resets of the messages delivered.
 func (c *Conn) positionEvent(f *flow, gen uint64, counted bool) {
-	if e, ok := f.mark.event(); ok {
+	f.dueMu.Lock()
+	if len(f.due) == 0 {
+		f.dueMu.Unlock()
+		return
+	}
+	due := f.due
+	f.due = nil
+	f.dueMu.Unlock()
+	for _, e := range due {
 		e.Generation = gen
 		c.emitFrom(counted, e)
 	}

@@ -50,6 +50,7 @@ type config struct {
 	name     string
 	headers  http.Header
 	logJSON  bool
+	receipts bool // -url: lines are tracked sends in the JSON envelope
 	trace    string
 
 	policy       policy.Policy
@@ -89,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.serve, "serve", "", "run the chat server alone on `ADDR`, e.g. :8080")
 	fs.StringVar(&cfg.url, "url", "", "run one client against `URL`: stdin lines are sent, messages printed")
 	fs.StringVar(&cfg.name, "name", "", "client: your name in the chat (sent as X-Chat-Name)")
+	fs.BoolVar(&cfg.receipts, "receipts", false, "client: send lines as tracked messages in the JSON envelope ({\"id\":N,...} acked by {\"ack\":N}) and print a receipt for each")
 	fs.Var(headerFlag{cfg.headers}, "header", "client: add an HTTP header to the handshake, `\"K: V\"` (repeatable)")
 	logFormat := fs.String("log", "text", "lifecycle events on stderr: text, or json (one object per event)")
 	initial := fs.Duration("initial-backoff", 200*time.Millisecond, "first backoff interval")

@@ -40,6 +40,9 @@ func runServer(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 // Ctrl-C, or when the policy stops.
 func runClient(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := clientOptions(cfg, cfg.name)
+	if cfg.receipts {
+		opts.Codec = receiptCodec()
+	}
 	who := cfg.name
 	if who == "" {
 		who = "you"
@@ -70,6 +73,10 @@ func runClient(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr 
 	eof := make(chan struct{})
 	go func() {
 		defer close(eof)
+		if cfg.receipts {
+			sendReceipted(conn, stdin, stderr, 5*time.Second)
+			return
+		}
 		sendLines(conn, stdin, stderr)
 	}()
 	select {

@@ -164,6 +164,9 @@ func (s *chatServer) serveSession(sess *session) {
 		if typ != websocket.MessageText {
 			continue
 		}
+		if s.envelopeFrame(sess, p) { // a -receipts client (receipts.go)
+			continue
+		}
 		var m wire
 		if json.Unmarshal(p, &m) != nil || m.Type != "msg" {
 			// Plain text (a -url client against this server): broadcast

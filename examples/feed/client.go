@@ -71,6 +71,7 @@ func (f *client) dial(ctx context.Context, url string, o options) (*reconnect.Co
 		Target:     f.target,
 		OnConnect:  f.subscribe,
 		MessageKey: messageKey, // "BTC:123": a rotation drops the overlap's duplicates
+		Position:   position,   // resume.go: the subscribe resumes after the last seq
 		StaleAfter: o.staleAfter,
 		MinUptime:  o.minUptime,
 		Policy: policy.Policy{
@@ -113,7 +114,7 @@ func (f *client) target(ctx context.Context, a reconnect.Attempt) (reconnect.Tar
 
 // subscribe runs on every new connection, rotations included.
 func (f *client) subscribe(ctx context.Context, ws *websocket.Conn) error {
-	req, _ := json.Marshal(map[string]any{"op": "subscribe", "args": f.symbols})
+	req, _ := json.Marshal(map[string]any{"op": "subscribe", "args": f.symbols, "since": since(ctx)})
 	if err := ws.Write(ctx, websocket.MessageText, req); err != nil {
 		return fmt.Errorf("failed to subscribe: %w", err)
 	}

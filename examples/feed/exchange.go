@@ -49,7 +49,8 @@ type exchange struct {
 	changed  chan struct{} // closed and replaced when a session subscribes
 	seq      map[string]int64
 	px       map[string]float64
-	skip     bool // a bug the test plants: the next tick skips a seq
+	skip     bool     // a bug the test plants: the next tick skips a seq
+	history  []logged // the last updates, for replays (resume.go)
 }
 
 type exchangeConfig struct {
@@ -182,8 +183,9 @@ func (e *exchange) subscribe(s *session) error {
 		return fmt.Errorf("no subscribe message: %w", err)
 	}
 	var req struct {
-		Op   string   `json:"op"`
-		Args []string `json:"args"`
+		Op    string            `json:"op"`
+		Args  []string          `json:"args"`
+		Since map[string]uint64 `json:"since"` // resume after these seqs
 	}
 	if json.Unmarshal(p, &req) != nil || req.Op != "subscribe" {
 		return errors.New("first message is not a subscribe")
@@ -196,6 +198,9 @@ func (e *exchange) subscribe(s *session) error {
 		return fmt.Errorf("failed to acknowledge: %w", err)
 	}
 	e.mu.Lock()
+	if n := e.replayLocked(s, req.Since); n > 0 {
+		e.logf("conn %d: replayed %d updates", s.id, n)
+	}
 	e.sessions[s] = struct{}{}
 	e.latest = s
 	close(e.changed)
@@ -277,6 +282,7 @@ func (e *exchange) tick() {
 		}
 		e.px[sym] *= 1 + (rand.Float64()-0.5)/500
 		p, _ := json.Marshal(update{S: sym, Seq: e.seq[sym], Px: math.Round(e.px[sym]*100) / 100, T: now})
+		e.logLocked(sym, e.seq[sym], p)
 		for s := range e.sessions {
 			if !s.subs[sym] || s.muted[sym] || s.silent {
 				continue

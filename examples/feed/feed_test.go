@@ -49,6 +49,7 @@ func TestRun(t *testing.T) {
 		says string
 	}{
 		{"gaps", func(n int) bool { return n == 0 }, "0"},
+		{"resyncs", func(n int) bool { return n == 0 }, "0 (every reconnect resumes from the positions)"},
 		{"updates received", func(n int) bool { return n > 0 }, "> 0"},
 		{"rotations", func(n int) bool { return n >= 1 }, ">= 1"},
 		{"token refreshes", func(n int) bool { return n >= 1 }, ">= 1"},

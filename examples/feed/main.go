@@ -11,7 +11,9 @@
 // script: a serverShutdown warning, one symbol that stops while the others
 // flow, a token that expires (close 4401), a connection whose data stops
 // while it still answers pings, another warning, another expiry. The client
-// prints what it sees and ends with a table.
+// prints what it sees and ends with a table. Every reconnect resumes from
+// the Conn's stream positions, the last seq per symbol (resume.go): the
+// exchange replays what was missed, so no reconnect needs a resync.
 //
 // Exit status: 0 when every update followed the one before it on its
 // connection and across every rotation; 1 on a gap, or when the client

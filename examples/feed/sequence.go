@@ -31,6 +31,7 @@ func (f *client) check(gen uint64, u update) (quiet string) {
 	}
 	b, ok := f.books[u.S]
 	switch {
+	case ok && u.Seq == b.seq+1: // the same connection, a rotation, or a resume
 	case ok && f.continues(b.gen, gen):
 		if u.Seq != b.seq+1 {
 			f.st.gaps++

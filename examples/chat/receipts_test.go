@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the client's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// waitFor waits until out contains want, bounded.
+func waitFor(t *testing.T, out *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q within 10 s; stderr:\n%s", want, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestReceipts: a -url -receipts client gets a receipt for a line sent
+// while connected, and for a line typed while the server restarts, once
+// the server has it; the other member sees the first line once.
+func TestReceipts(t *testing.T) {
+	srv := newChatServer()
+	if err := srv.listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.shutdown(1001, "test over")
+	cfg := shortConfig(t)
+	cfg.url, cfg.name, cfg.receipts, cfg.logJSON = srv.URL(), "ann", true, false
+	in, typing := io.Pipe()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- runClient(context.Background(), cfg, in, &stdout, &stderr) }()
+
+	watcher := cfg
+	watcher.name, watcher.receipts = "bob", false
+	seenIn, seenW := io.Pipe()
+	var bobOut, bobErr syncBuffer
+	bobDone := make(chan int, 1)
+	go func() { bobDone <- runClient(context.Background(), watcher, seenIn, &bobOut, &bobErr) }()
+	waitFor(t, &bobErr, "connected")
+
+	io.WriteString(typing, "hello\n")
+	waitFor(t, &stderr, "line 1 delivered: hello")
+
+	restarted := make(chan error, 1)
+	go func() { restarted <- srv.restart(context.Background(), time.Second) }()
+	waitFor(t, &stderr, "disconnected")
+	io.WriteString(typing, "typed during the outage\n")
+	waitFor(t, &stderr, "line 2 queued while offline")
+	waitFor(t, &stderr, "line 2 delivered: typed during the outage")
+	if err := <-restarted; err != nil {
+		t.Fatal(err)
+	}
+	if !srv.hasReceived("ann (envelope)", 2) {
+		t.Error("line 2 acked, but the server has no record of it")
+	}
+	typing.Close()
+	seenW.Close()
+	for _, ch := range []chan int{done, bobDone} {
+		select {
+		case code := <-ch:
+			if code != 0 {
+				t.Errorf("client exit status %d, want 0; stderr:\n%s", code, stderr.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a client did not end 10 s after its stdin closed")
+		}
+	}
+	if n := strings.Count(bobOut.String(), "ann: hello\n"); n != 1 {
+		t.Errorf("bob saw ann's first line %d times, want once:\n%s", n, bobOut.String())
+	}
+}
