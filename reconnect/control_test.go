@@ -8,65 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
-	"github.com/wsreconnect/wsreconnect/internal/wsproto"
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
-
-func TestSendableCode(t *testing.T) {
-	tests := []struct {
-		name string
-		code websocket.StatusCode
-		want bool
-	}{
-		{"999 below range", 999, false},
-		{"1000 normal", 1000, true},
-		{"1003 unsupported data", 1003, true},
-		{"1004 reserved", 1004, false},
-		{"1005 no status is never sent", 1005, false},
-		{"1006 abnormal is never sent", 1006, false},
-		{"1007 invalid data", 1007, true},
-		{"1014 bad gateway", 1014, true},
-		{"1015 TLS is never sent", 1015, false},
-		{"1016 unassigned", 1016, false},
-		{"2999 unassigned", 2999, false},
-		{"3000 registered", 3000, true},
-		{"4999 private", 4999, true},
-		{"5000 beyond range", 5000, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := wsproto.SendableCode(tt.code); got != tt.want {
-				t.Fatalf("SendableCode(%d) = %v, want %v", tt.code, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestTrimReason(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
-		{"short kept", "bye", "bye"},
-		{"123 bytes kept", strings.Repeat("a", 123), strings.Repeat("a", 123)},
-		{"124 bytes cut", strings.Repeat("a", 124), strings.Repeat("a", 123)},
-		{"rune not split", strings.Repeat("a", 122) + "é", strings.Repeat("a", 122)},
-		{"3-byte rune not split", strings.Repeat("a", 121) + "€", strings.Repeat("a", 121)},
-		{"invalid UTF-8 replaced", "a\xffb", "a\uFFFDb"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := wsproto.TrimReason(tt.in)
-			if got != tt.want || len(got) > 123 || !utf8.ValidString(got) {
-				t.Fatalf("TrimReason(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
 
 // closeRecorder accepts, echoes, and reports the close status each
 // connection ended with.

@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -24,35 +23,6 @@ import (
 	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
-
-// FuzzTrimReason checks that any reason a user passes to Close becomes
-// one a close frame can carry, losing no more than it must.
-func FuzzTrimReason(f *testing.F) {
-	for _, s := range []string{"", "bye", strings.Repeat("a", 123), strings.Repeat("a", 124),
-		strings.Repeat("é", 62), strings.Repeat("a", 122) + "€", "\xff\xfe", "a\x00b", strings.Repeat("\xff", 200)} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, reason string) {
-		got := wsproto.TrimReason(reason)
-		if !utf8.ValidString(got) || len(got) > 123 {
-			t.Fatalf("TrimReason(%q) = %q: invalid UTF-8 or %d bytes", reason, got, len(got))
-		}
-		valid := strings.ToValidUTF8(reason, "\uFFFD")
-		if !strings.HasPrefix(valid, got) {
-			t.Fatalf("TrimReason(%q) = %q, not a prefix of %q", reason, got, valid)
-		}
-		// Cut only as much as it must: the next rune would not have fit.
-		if got != valid {
-			_, size := utf8.DecodeRuneInString(valid[len(got):])
-			if len(got)+size <= 123 {
-				t.Fatalf("TrimReason(%q) = %q cut early", reason, got)
-			}
-		}
-		if again := wsproto.TrimReason(got); again != got {
-			t.Fatalf("TrimReason not idempotent: %q then %q", got, again)
-		}
-	})
-}
 
 // FuzzClose sends any code and reason through Close on a real connection
 // and checks what the server receives: exactly the code and the trimmed

@@ -1,4 +1,4 @@
-package wsreconnect_test
+package reconnect_test
 
 import (
 	"context"
@@ -53,15 +53,6 @@ func ackServer(t *testing.T, silent, drop map[int]bool) (url string, hushed, end
 		wstest.Echo(ctx, ws)
 	})
 	return url, hush, end
-}
-
-// drain reads until the connection ends.
-func drain(ctx context.Context, ws *websocket.Conn) {
-	for {
-		if _, _, err := ws.Read(ctx); err != nil {
-			return
-		}
-	}
 }
 
 // authOnConnect sends "hello" and waits for "ack", reading with readCtx's

@@ -1,4 +1,4 @@
-package wsreconnect_test
+package reconnect_test
 
 import (
 	"context"
