@@ -95,7 +95,7 @@ func (c *Conn) try(a Attempt, ep endpoint) (*link, policy.Decision, error) {
 		}
 		return nil, c.classify(err, nil), err
 	}
-	c.emit(Event{Kind: EventAttempt, Generation: a.Generation, Attempt: a.Number, Refresh: a.Refresh, Rotation: a.Rotation, Delay: waited, Target: ep.target, Endpoint: a.Endpoint})
+	c.attemptEvent(a, ep, waited)
 	start := c.now()
 	var ws *websocket.Conn
 	var w *wire
@@ -105,16 +105,13 @@ func (c *Conn) try(a Attempt, ep endpoint) (*link, policy.Decision, error) {
 	} else {
 		err = &hookError{"dial_budget", "failed to wait for DialBudget", err}
 	}
-	e := Event{Kind: EventAttemptDone, Generation: a.Generation, Attempt: a.Number, Duration: c.now().Sub(start), Err: err, Rotation: a.Rotation, Target: ep.target, Endpoint: a.Endpoint}
-	if resp != nil {
-		e.Status = resp.StatusCode
-	}
+	took := c.now().Sub(start)
 	if err != nil {
-		e.Decision = c.classifyAttempt(err, resp)
-		c.emit(e)
-		return nil, e.Decision, err
+		d := c.classifyAttempt(err, resp)
+		c.attemptDoneEvent(a, ep, took, resp, err, d)
+		return nil, d, err
 	}
-	c.emit(e)
+	c.attemptDoneEvent(a, ep, took, resp, nil, policy.Decision{})
 	lk := newLink(ws, a.Generation, a.Endpoint, ep)
 	lk.wire = w
 	return lk, policy.Decision{}, nil
@@ -129,7 +126,7 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 	start := c.now()
 	l.eps.cur = lk.ep
 	l.eps.up()
-	c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: start.Sub(l.down), Rotation: lk.rotated, Target: lk.tgt, Endpoint: lk.ep})
+	l.connectedEvent(lk, start)
 	c.rotatedEvent() // a rotation with nothing to check for duplicates is over
 	// A close reason can quote the URL back at us.
 	err := c.scrub(c.serve(lk, up))
@@ -147,8 +144,49 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 	}
 	l.last, l.err = c.classifyAttempt(err, nil), err // a hook's error keeps its label
 	refresh := l.last.Auth && c.opts.Target != nil && !l.refreshed && c.ctx.Err() == nil
-	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep, Refresh: refresh, Dropped: c.takeDropped()})
+	l.disconnectedEvent(lk, uptime, err, refresh)
 	return false
+}
+
+// The supervisor's stack: try is on it while it dials and session while
+// the connection is idle, and an Event literal (hundreds of bytes) in
+// their frames pushed both past the goroutine's first 4 KiB, which the
+// GC then cannot shrink back. The events are built in frames of their
+// own, gone by the time the dial or the read blocks; noinline keeps the
+// compiler from folding them back.
+
+// attemptEvent reports the start of attempt a.
+//
+//go:noinline
+func (c *Conn) attemptEvent(a Attempt, ep endpoint, waited time.Duration) {
+	c.emit(Event{Kind: EventAttempt, Generation: a.Generation, Attempt: a.Number, Refresh: a.Refresh, Rotation: a.Rotation, Delay: waited, Target: ep.target, Endpoint: a.Endpoint})
+}
+
+// attemptDoneEvent reports the end of attempt a; d is its decision if it
+// failed.
+//
+//go:noinline
+func (c *Conn) attemptDoneEvent(a Attempt, ep endpoint, took time.Duration, resp *http.Response, err error, d policy.Decision) {
+	e := Event{Kind: EventAttemptDone, Generation: a.Generation, Attempt: a.Number, Duration: took, Err: err, Decision: d, Rotation: a.Rotation, Target: ep.target, Endpoint: a.Endpoint}
+	if resp != nil {
+		e.Status = resp.StatusCode
+	}
+	c.emit(e)
+}
+
+// connectedEvent reports that the connection lk is up.
+//
+//go:noinline
+func (l *loop) connectedEvent(lk *link, start time.Time) {
+	l.c.emit(Event{Kind: EventConnected, Generation: l.gen, Attempt: l.attempts, Duration: start.Sub(l.down), Rotation: lk.rotated, Target: lk.tgt, Endpoint: lk.ep})
+}
+
+// disconnectedEvent reports the end of the connection lk.
+//
+//go:noinline
+func (l *loop) disconnectedEvent(lk *link, uptime time.Duration, err error, refresh bool) {
+	c := l.c
+	c.emit(Event{Kind: EventDisconnected, Generation: l.gen, Duration: uptime, Decision: l.last, Err: err, Target: lk.tgt, Endpoint: lk.ep, Refresh: refresh, Dropped: c.takeDropped()})
 }
 
 // stopError returns the final error if the Conn must stop now.
