@@ -135,6 +135,14 @@ func (c *Conn) readFirst(nl *link) *firstRead {
 	return f
 }
 
+// takeFirst returns the first read a rotation started on l, once; only
+// l's reader calls it.
+func (l *linkRotation) takeFirst() *firstRead {
+	f := l.first
+	l.first = nil
+	return f
+}
+
 // ended returns how the new connection ended, nil if it has not yet.
 func (f *firstRead) ended() error {
 	select {

@@ -33,8 +33,10 @@ const LabelRotated = "rotated"
 
 // linkRotation is a connection's part in rotations: as the old one
 // (replaced, retired, drained, rot), as the new one (rotated, first,
-// filter), and its failback timer. The atomics need no lock; Conn.mu
-// guards failbackTimer; first and rotated are set before the rotation's
+// filter), and its failback timer. The atomics need no lock, but retired
+// is set under the receive buffer's lock, so that the buffer takes
+// nothing from the connection after it (inbox.put); Conn.mu guards
+// failbackTimer; first and rotated are set before the rotation's
 // goroutine becomes the connection's reader, and only that reader reads
 // them.
 type linkRotation struct {
@@ -270,5 +272,14 @@ func (c *Conn) armFailback(lk *link) {
 		old.Stop()
 	}
 	lk.failbackTimer = t
+	c.mu.Unlock()
+}
+
+// stopFailback stops the failback of lk, which ended.
+func (c *Conn) stopFailback(lk *link) {
+	c.mu.Lock()
+	if t := lk.failbackTimer; t != nil {
+		t.Stop()
+	}
 	c.mu.Unlock()
 }
