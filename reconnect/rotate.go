@@ -53,6 +53,17 @@ type linkRotation struct {
 	failbackTimer Timer // Conn.mu
 }
 
+// connRotation is the Conn's part in rotations. mu guards rotating and
+// retired; preferred is set before the first connection, which any
+// rotation follows.
+type connRotation struct {
+	rotating  bool     // a rotation is dialling
+	retired   []*link  // connections a rotation replaced, still closing
+	preferred endpoint // the first endpoint, for failbacks
+	// pending is a rotation whose EventRotated the supervisor still owes.
+	pending atomic.Pointer[rotation]
+}
+
 var (
 	rotatedDecision = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelRotated}
 	errRotated      = errors.New("reconnect: replaced by a rotation")
