@@ -32,9 +32,7 @@ type Conn struct {
 	ended  chan struct{} // closed once final is set
 	told   chan struct{} // closed once the Observer has had EventClosed
 	reset  atomic.Bool   // ResetBackoff was called
-	// pending is a rotation whose EventRotated the supervisor still owes.
-	pending atomic.Pointer[rotation]
-	rtt     atomic.Int64 // the heartbeat's last round trip
+	rtt    atomic.Int64  // the heartbeat's last round trip
 
 	// writable is the current connection once OnConnect has run and the
 	// send buffer is flushed; Write uses it without taking mu.
@@ -42,23 +40,21 @@ type Conn struct {
 
 	emitMu sync.Mutex // held while the Observer runs
 
-	mu          sync.Mutex
-	state       State
-	stateCh     chan struct{}
-	cur         *link         // current connection, flushed or not
-	up          chan struct{} // closed while writable; for SendBlock
-	out         outbox
-	track       tracker    // tracked sends (track.go); its own lock
-	pos         *positions // nil without Options.Position
-	closing     bool
-	final       *Error
-	undelivered []Message
-	rotating    bool    // a rotation is dialling
-	retired     []*link // connections a rotation replaced, still closing
+	mu           sync.Mutex
+	state        State
+	stateCh      chan struct{}
+	cur          *link         // current connection, flushed or not
+	up           chan struct{} // closed while writable; for SendBlock
+	out          outbox
+	track        tracker    // tracked sends (track.go); its own lock
+	pos          *positions // nil without Options.Position
+	closing      bool
+	final        *Error
+	undelivered  []Message
+	connRotation // the Conn's part in rotations (rotate.go)
 
-	loop         *loop    // the supervisor's state; only the supervisor touches it
-	preferred    endpoint // the first endpoint, for failbacks
-	closedEvents bool     // EventClosed was sent (emitMu)
+	loop         *loop // the supervisor's state; only the supervisor touches it
+	closedEvents bool  // EventClosed was sent (emitMu)
 }
 
 // Dial connects to url and returns a Conn that stays connected until Close,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	"github.com/coder/websocket"
 )
@@ -28,25 +27,15 @@ type link struct {
 	readErr error // how a Read reading it directly saw it end (inbox.mu)
 	flow    *flow // the inbound pipeline (inbound.go); nil without one
 
-	// Rotation (rotate.go). replaced: a rotation made another connection
-	// current; drained closes when this one's reader is done. retired:
-	// nothing it reads is delivered any more.
-	replaced atomic.Bool
-	retired  atomic.Bool
-	drained  chan struct{}
-	first    *firstRead // started by the rotation that made it, taken first
-
-	failbackTimer Timer                    // Conn.mu
-	rotated       bool                     // it came from a rotation
-	rot           atomic.Pointer[rotation] // recording the keys it delivers
-	filter        atomic.Pointer[rotation] // checking its messages for duplicates
+	linkRotation // its part in rotations (rotate.go)
 
 	once  sync.Once
 	cause error // why it was killed; set before dead is closed
 }
 
 func newLink(ws *websocket.Conn, gen uint64, ep int, e endpoint) *link {
-	return &link{ws: ws, gen: gen, ep: ep, url: e.url, tgt: e.target, dead: make(chan struct{}), wmu: make(chan struct{}, 1), drained: make(chan struct{})}
+	return &link{ws: ws, gen: gen, ep: ep, url: e.url, tgt: e.target, dead: make(chan struct{}), wmu: make(chan struct{}, 1),
+		linkRotation: linkRotation{drained: make(chan struct{})}}
 }
 
 // kill ends the link without a close handshake. Only the first call counts.
@@ -76,24 +65,8 @@ func (l *link) delivering(k msgKey) bool {
 	if f := l.flow; f != nil && f.mark.set {
 		f.commit()
 	}
-	if r := l.rot.Load(); r != nil {
-		r.record(k)
-	}
+	l.noteDelivered(k)
 	return true
-}
-
-// duplicate reports whether m, read after a rotation, was delivered by the
-// old connection already; done is set by the call that ends the checking.
-func (l *link) duplicate(k msgKey) (dup, done bool) {
-	r := l.filter.Load()
-	if r == nil {
-		return false, false
-	}
-	dup, done = r.duplicate(k)
-	if done {
-		l.filter.Store(nil)
-	}
-	return dup, done
 }
 
 // killedBy returns the cause given to the first kill, nil if none.

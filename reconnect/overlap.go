@@ -90,6 +90,29 @@ func (r *rotation) duplicates() int {
 	return r.dups
 }
 
+// noteDelivered records the key of a message l delivers, for a rotation
+// that replaces l.
+func (l *linkRotation) noteDelivered(k msgKey) {
+	if r := l.rot.Load(); r != nil {
+		r.record(k)
+	}
+}
+
+// duplicate reports whether a message l read after a rotation was
+// delivered by the old connection already; done is set by the call that
+// ends the checking.
+func (l *linkRotation) duplicate(k msgKey) (dup, done bool) {
+	r := l.filter.Load()
+	if r == nil {
+		return false, false
+	}
+	dup, done = r.duplicate(k)
+	if done {
+		l.filter.Store(nil)
+	}
+	return dup, done
+}
+
 // firstRead is the first read of a rotation's new connection, started
 // before the switch: its end, or its first message, which the
 // connection's reader delivers first.
@@ -109,6 +132,14 @@ func (c *Conn) readFirst(nl *link) *firstRead {
 		typ, p, err := nl.ws.Read(context.Background())
 		f.m, f.err = Message{Type: typ, Data: p, Generation: nl.gen}, err
 	})
+	return f
+}
+
+// takeFirst returns the first read a rotation started on l, once; only
+// l's reader calls it.
+func (l *linkRotation) takeFirst() *firstRead {
+	f := l.first
+	l.first = nil
 	return f
 }
 
@@ -239,4 +270,13 @@ func (c *Conn) cur0() uint64 {
 		return 0
 	}
 	return c.cur.gen
+}
+
+// alignBound bounds the waits of a switch: DialTimeout, or its default
+// when it is off.
+func (c *Conn) alignBound() time.Duration {
+	if c.opts.DialTimeout > 0 {
+		return c.opts.DialTimeout
+	}
+	return DefaultDialTimeout
 }

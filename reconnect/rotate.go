@@ -2,7 +2,7 @@ package reconnect
 
 import (
 	"errors"
-	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -30,6 +30,39 @@ import (
 
 // LabelRotated labels the end of a connection that a rotation replaced.
 const LabelRotated = "rotated"
+
+// linkRotation is a connection's part in rotations: as the old one
+// (replaced, retired, drained, rot), as the new one (rotated, first,
+// filter), and its failback timer. The atomics need no lock, but retired
+// is set under the receive buffer's lock, so that the buffer takes
+// nothing from the connection after it (inbox.put); Conn.mu guards
+// failbackTimer; first and rotated are set before the rotation's
+// goroutine becomes the connection's reader, and only that reader reads
+// them.
+type linkRotation struct {
+	replaced atomic.Bool   // a rotation made another connection current
+	retired  atomic.Bool   // nothing it reads is delivered any more
+	drained  chan struct{} // closed when its reader is done after replaced
+
+	rot    atomic.Pointer[rotation] // recording the keys it delivers
+	filter atomic.Pointer[rotation] // checking its messages for duplicates
+
+	rotated bool       // it came from a rotation
+	first   *firstRead // started by the rotation that made it, taken first
+
+	failbackTimer Timer // Conn.mu
+}
+
+// connRotation is the Conn's part in rotations. mu guards rotating and
+// retired; preferred is set before the first connection, which any
+// rotation follows.
+type connRotation struct {
+	rotating  bool     // a rotation is dialling
+	retired   []*link  // connections a rotation replaced, still closing
+	preferred endpoint // the first endpoint, for failbacks
+	// pending is a rotation whose EventRotated the supervisor still owes.
+	pending atomic.Pointer[rotation]
+}
 
 var (
 	rotatedDecision = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelRotated}
@@ -162,35 +195,21 @@ func (c *Conn) drain(old *link) {
 // own; nil with a nil error means the old connection or the Conn ended.
 func (c *Conn) rotationDial(r *rotation) (*link, error) {
 	b := c.opts.Policy.FreshBackoff()
-	var last policy.Decision
-	refresh, refreshed := false, false
-	for n := 1; ; n++ {
+	var t tries
+	for {
 		if c.ctx.Err() != nil || r.old.killedBy() != nil {
 			return nil, nil
 		}
-		a := Attempt{Number: n, Generation: r.gen, Last: last, Refresh: refresh, Rotation: true, Endpoint: r.ep, URL: r.epv.url}
-		refresh = false
-		nl, d, err := c.try(a, r.epv)
-		if err == nil {
+		if nl := c.dialNext(&t, r.gen, r.ep, r.epv, true); nl != nil {
 			return nl, nil
 		}
-		last = d
 		switch {
-		case last.Auth && c.opts.Target != nil && !refreshed:
-			refresh, refreshed = true, true
+		case t.refreshOnce(c):
 			continue
-		case !last.Retry(), r.once:
-			return nil, err
+		case !t.last.Retry(), r.once:
+			return nil, t.err
 		}
-		delay := c.opts.Policy.Delay(last, b.NextBackOff())
-		t := c.opts.Clock.NewTimer(delay)
-		c.emit(Event{Kind: EventWaiting, Generation: r.gen, Attempt: n + 1, Delay: delay, Decision: last, Err: err, Rotation: true})
-		select {
-		case <-t.C():
-		case <-r.old.dead:
-		case <-c.ctx.Done():
-		}
-		t.Stop()
+		c.pause(t.waiting(r.gen, c.opts.Policy.Delay(t.last, b.NextBackOff()), true), r.old.dead)
 	}
 }
 
@@ -267,24 +286,11 @@ func (c *Conn) armFailback(lk *link) {
 	c.mu.Unlock()
 }
 
-// classifyAttempt classifies a failed attempt of the supervisor or of a
-// rotation. An error the policy does not recognise from a hook (OnConnect,
-// the Dialer, Target) is labelled after the hook rather than as a bare 1006.
-func (c *Conn) classifyAttempt(err error, resp *http.Response) policy.Decision {
-	d := c.classify(err, resp)
-	var h *hookError
-	if errors.As(err, &h) && d.Label == policy.LabelAbnormal && !d.Drop && !errors.Is(err, errCut) {
-		// Not a drop: the hook's own failure, with no close code.
-		d.Label, d.Code = h.label, 0
+// stopFailback stops the failback of lk, which ended.
+func (c *Conn) stopFailback(lk *link) {
+	c.mu.Lock()
+	if t := lk.failbackTimer; t != nil {
+		t.Stop()
 	}
-	return d
-}
-
-// alignBound bounds the waits of a switch: DialTimeout, or its default
-// when it is off.
-func (c *Conn) alignBound() time.Duration {
-	if c.opts.DialTimeout > 0 {
-		return c.opts.DialTimeout
-	}
-	return DefaultDialTimeout
+	c.mu.Unlock()
 }

@@ -35,11 +35,7 @@ func (c *Conn) serve(lk *link, up func()) error {
 	if age != nil {
 		age.Stop()
 	}
-	c.mu.Lock()
-	if t := lk.failbackTimer; t != nil {
-		t.Stop()
-	}
-	c.mu.Unlock()
+	c.stopFailback(lk)
 	c.in.detach(lk)
 	// coder/websocket can leave the socket open after a read error.
 	lk.kill(nil)
@@ -61,8 +57,7 @@ func (c *Conn) readLoop(lk *link, hb *heartbeat) error {
 	h := c.opts.OnMessage
 	for {
 		var m Message
-		if f := lk.first; f != nil { // started by the rotation that made lk
-			lk.first = nil
+		if f := lk.takeFirst(); f != nil { // started by the rotation that made lk
 			<-f.done // a killed link's socket is closed: the read returns
 			if f.err != nil {
 				return f.err

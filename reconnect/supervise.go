@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
-	"github.com/coder/websocket"
 
 	"github.com/wsreconnect/wsreconnect/policy"
 )
@@ -15,17 +14,12 @@ import (
 // loop is the state of one Conn's supervisor goroutine; only that
 // goroutine touches it.
 type loop struct {
-	c        *Conn
-	b        backoff.BackOff
-	gen      uint64    // connections made so far
-	attempts int       // attempts since Dial or the last healthy connection
-	since    time.Time // start of the outage, for Policy.MaxOutage
-	down     time.Time // when the last connection ended, for events
-	last     policy.Decision
-	err      error // the cause of last
-
-	refresh   bool // the next attempt fetches a fresh credential
-	refreshed bool // it did, and no connection has been healthy since
+	c     *Conn
+	b     backoff.BackOff
+	gen   uint64    // connections made so far
+	since time.Time // start of the outage, for Policy.MaxOutage
+	down  time.Time // when the last connection ended, for events
+	tries           // since Dial or the last healthy connection
 
 	eps    endpoints
 	moveOn bool // the next attempt goes to the next endpoint at once
@@ -71,50 +65,11 @@ func (l *loop) supervise(first *link, connected func()) {
 // attempt dials once and runs OnConnect; on failure it classifies.
 func (l *loop) attempt() *link {
 	c := l.c
-	l.attempts++
-	gen := l.gen + 1
-	ep := l.eps.list[l.eps.cur]
-	a := Attempt{Number: l.attempts, Generation: gen, Last: l.last, Refresh: l.refresh, Endpoint: l.eps.cur, URL: ep.url}
-	l.refresh = false
-	lk, d, err := c.try(a, ep)
-	if err != nil {
-		l.last, l.err = d, err
-		l.moveOn = c.ctx.Err() == nil && l.eps.failed(d)
+	lk := c.dialNext(&l.tries, l.gen+1, l.eps.cur, l.eps.list[l.eps.cur], false)
+	if lk == nil {
+		l.moveOn = c.ctx.Err() == nil && l.eps.failed(l.last)
 	}
 	return lk
-}
-
-// try makes one attempt: the dial budget, the dial and OnConnect, with
-// EventAttempt and EventAttemptDone. A failed attempt returns its
-// decision.
-func (c *Conn) try(a Attempt, ep endpoint) (*link, policy.Decision, error) {
-	waited, err := c.budget()
-	if c.ctx.Err() != nil { // closed while it waited: no hook runs now
-		if err == nil {
-			err = context.Cause(c.ctx)
-		}
-		return nil, c.classify(err, nil), err
-	}
-	c.attemptEvent(a, ep, waited)
-	start := c.now()
-	var ws *websocket.Conn
-	var w *wire
-	var resp *http.Response
-	if err == nil {
-		ws, w, resp, err = c.dialOnce(a)
-	} else {
-		err = &hookError{"dial_budget", "failed to wait for DialBudget", err}
-	}
-	took := c.now().Sub(start)
-	if err != nil {
-		d := c.classifyAttempt(err, resp)
-		c.attemptDoneEvent(a, ep, took, resp, err, d)
-		return nil, d, err
-	}
-	c.attemptDoneEvent(a, ep, took, resp, nil, policy.Decision{})
-	lk := newLink(ws, a.Generation, a.Endpoint, ep)
-	lk.wire = w
-	return lk, policy.Decision{}, nil
 }
 
 // session serves an established connection until it ends, then
@@ -143,7 +98,7 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 		l.refreshed = false
 	}
 	l.last, l.err = c.classifyAttempt(err, nil), err // a hook's error keeps its label
-	refresh := l.last.Auth && c.opts.Target != nil && !l.refreshed && c.ctx.Err() == nil
+	refresh := l.refreshDue(c) && c.ctx.Err() == nil
 	l.disconnectedEvent(lk, uptime, err, refresh)
 	return false
 }
@@ -224,11 +179,10 @@ func (l *loop) waitNext() *Error {
 	if l.last.Label == LabelReconnect {
 		return nil
 	}
-	if l.last.Auth && c.opts.Target != nil {
-		// A dead credential is never retried blind: once, at once, with
-		// a fresh one.
-		l.refresh, l.refreshed = true, true
-		c.emit(Event{Kind: EventWaiting, Generation: l.gen + 1, Attempt: l.attempts + 1, Decision: l.last, Err: l.err, Refresh: true})
+	if l.refreshOnce(c) { // stopError ended the Conn if it refreshed already
+		e := l.waiting(l.gen+1, 0, false)
+		e.Refresh = true
+		c.emit(e)
 		return nil
 	}
 	if l.moveOn { // the next endpoint at once; the wait comes after a round
@@ -250,16 +204,10 @@ func (l *loop) waitNext() *Error {
 		c.emit(Event{Kind: EventGaveUp, Generation: l.gen + 1, Attempt: l.attempts, Duration: outage, Delay: delay, Decision: l.last, Err: l.err, Limit: limit})
 		return &Error{Kind: KindGaveUp, Decision: l.last, Attempts: l.attempts, Err: l.err, Limit: limit, Outage: outage}
 	}
-	t := c.opts.Clock.NewTimer(delay)
-	defer t.Stop()
-	// The timer is armed before the event, so a fake clock advanced on
-	// the event always finds it.
-	c.emit(Event{Kind: EventWaiting, Generation: l.gen + 1, Attempt: l.attempts + 1, Delay: delay, Decision: l.last, Err: l.err})
-	select {
-	case <-t.C():
-	case <-c.wake:
+	switch c.pause(l.waiting(l.gen+1, delay, false), c.wake) {
+	case pauseWoken:
 		l.applyReset()
-	case <-c.ctx.Done():
+	case pauseClosed:
 		return l.stopError()
 	}
 	return nil
