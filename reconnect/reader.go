@@ -16,8 +16,8 @@ import (
 //   - One reader at a time. role says who may call ws.Read on inbox.lk:
 //     roleConn, the Conn's reader goroutine (readLoop), which reads into
 //     the receive buffer; roleRead, one Read on its own goroutine
-//     (readDirect); roleIdle, nobody: a Read holds the role but is away,
-//     and the Conn's reader is parked in awaitRole.
+//     (readDirect); roleIdle, nobody: the Reads hold the role but none
+//     is reading, and the Conn's reader is parked in awaitRole.
 //   - Only a Read whose ctx cannot end (Done is nil) gets the role, and
 //     it reads with context.Background: such a read cannot be interrupted
 //     without closing the connection, so a ctx that can end never gets it.
