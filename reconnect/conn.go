@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/wsreconnect/wsreconnect/internal/redact"
 	"github.com/wsreconnect/wsreconnect/internal/wsproto"
@@ -185,3 +186,27 @@ func (c *Conn) Subprotocol() string {
 	}
 	return c.cur.ws.Subprotocol()
 }
+
+// finish records the final error and ends the Conn. Err and Undelivered
+// report the end from EventClosed on.
+func (c *Conn) finish(err *Error, gen uint64) {
+	c.mu.Lock()
+	c.setStateLocked(Closed)
+	c.closing = true
+	c.final = err
+	c.undelivered = c.out.drain(c.now())
+	retired := c.retired
+	c.mu.Unlock()
+	c.settled(c.track.end(err, c.now()), true)
+	for _, lk := range retired { // still closing: the end does not wait
+		lk.kill(errClosed)
+	}
+	c.cancel(errClosed) // keeps the first cause if there was one
+	close(c.ended)
+	c.emit(Event{Kind: EventClosed, Generation: gen, Decision: err.Decision, Attempt: err.Attempts, Err: err})
+	close(c.told)
+	c.gate.finish()
+}
+
+// now is the time on the Conn's Clock.
+func (c *Conn) now() time.Time { return c.opts.Clock.Now() }

@@ -12,12 +12,6 @@ import (
 	"github.com/coder/websocket"
 )
 
-// ErrNoCodec is returned by Send on a Conn without Options.Codec.
-var ErrNoCodec = errors.New("reconnect: Send without Options.Codec")
-
-// ErrExpired is the Err of a receipt whose deadline passed before an ack.
-var ErrExpired = errors.New("reconnect: message expired")
-
 // Fate is how a tracked send ended. Each send gets exactly one, exactly
 // once.
 type Fate int

@@ -6,6 +6,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/wsreconnect/wsreconnect/policy"
 )
 
@@ -24,6 +26,23 @@ var (
 	ErrGaveUp = errors.New("reconnect: gave up")
 	// ErrInvalid matches an *Error of KindInvalid.
 	ErrInvalid = errors.New("reconnect: invalid")
+	// ErrHandlerMode is returned by Read and ReadMessage when
+	// Options.OnMessage is set: every message goes to OnMessage instead.
+	ErrHandlerMode = errors.New("reconnect: Read with Options.OnMessage set")
+	// ErrCredentialRejected matches the final error of a Conn whose
+	// credential was rejected again right after Options.Target refreshed
+	// it.
+	ErrCredentialRejected = errors.New("reconnect: credential rejected again after a refresh")
+	// ErrStale matches the cause of a connection that ended stale.
+	ErrStale = errors.New("reconnect: stale")
+	// ErrNoCodec is returned by Send on a Conn without Options.Codec.
+	ErrNoCodec = errors.New("reconnect: Send without Options.Codec")
+	// ErrExpired is the Err of a receipt whose deadline passed before an
+	// ack.
+	ErrExpired = errors.New("reconnect: message expired")
+	// ErrAckTimeout matches the cause of a connection that ended because
+	// an ack did not come in time.
+	ErrAckTimeout = errors.New("reconnect: ack timeout")
 )
 
 // Kind says why a Conn ended. The zero Kind is none of them.
@@ -138,29 +157,29 @@ type canceledError struct{ err error }
 func (e *canceledError) Error() string { return e.err.Error() }
 func (e *canceledError) Unwrap() error { return e.err }
 
-// Decision labels the Conn gives to ends that are not the server's doing,
-// so observers can tell them apart from policy labels.
-const (
-	// LabelReconnect: the application called Reconnect.
-	LabelReconnect = "reconnect"
-	// LabelClosed: the application called Close or CloseNow.
-	LabelClosed = "closed"
-	// LabelCanceled: the ctx given to Dial ended during the first connect.
-	LabelCanceled = "canceled"
-	// LabelOnConnect: OnConnect failed with an error the policy does not
-	// recognise.
-	LabelOnConnect = "on_connect"
-	// LabelDialer: a custom Dialer failed with an error the policy does
-	// not recognise, or returned neither a connection nor an error.
-	LabelDialer = "dialer"
-	// LabelWritePacer: Options.WritePacer failed while the Conn flushed
-	// its send buffer; the connection ends and the messages stay buffered.
-	LabelWritePacer = "write_pacer"
-)
+// readLimitError is a message over Options.ReadLimit; coder/websocket
+// closed the connection with 1009, and websocket.CloseStatus reports it.
+type readLimitError struct {
+	limit int64
+	err   error
+}
 
-var (
-	closedDecision    = policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelClosed}
-	canceledDecision  = policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelCanceled}
-	panicDecision     = policy.Decision{Category: policy.Terminal, Outcome: policy.Stop, Label: LabelPanic}
-	reconnectDecision = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelReconnect}
-)
+func (e *readLimitError) Error() string {
+	return fmt.Sprintf("reconnect: message over Options.ReadLimit (%d bytes): %v", e.limit, e.err)
+}
+
+func (e *readLimitError) Unwrap() []error {
+	return []error{websocket.CloseError{Code: websocket.StatusMessageTooBig, Reason: "message over ReadLimit"}, e.err}
+}
+
+// violationError is a read that coder/websocket failed with 1002: the
+// server broke the protocol. It wraps the 1002 as a CloseError, so that
+// websocket.CloseStatus tells the application how the connection ended.
+type violationError struct{ err error }
+
+func (e *violationError) Error() string { return e.err.Error() }
+func (e *violationError) Unwrap() []error {
+	return []error{policy.ErrProtocolViolation, errClientSent1002, e.err}
+}
+
+var errClientSent1002 = websocket.CloseError{Code: websocket.StatusProtocolError, Reason: "protocol violation"}

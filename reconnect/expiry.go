@@ -2,14 +2,11 @@ package reconnect
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/wsreconnect/wsreconnect/policy"
 )
 
 // Deadlines. A tracked send expires at its deadline whether it was written
@@ -17,16 +14,6 @@ import (
 // buffer, since once written it is the server's. One timer per Conn
 // serves the tracker: it fires at the earliest deadline or ack due, and
 // costs nothing per message while it is armed earlier.
-
-// LabelAckTimeout labels the end of a connection on which a tracked
-// message waited longer than Options.AckTimeout for its ack.
-const LabelAckTimeout = "ack_timeout"
-
-// ErrAckTimeout matches the cause of a connection that ended because an
-// ack did not come in time.
-var ErrAckTimeout = errors.New("reconnect: ack timeout")
-
-var ackTimeoutDecision = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelAckTimeout}
 
 type ackTimeoutError struct{ after time.Duration }
 
@@ -129,17 +116,6 @@ func (c *Conn) settledAside(rs []*Receipt, counted bool) {
 	default:
 		c.settled(rs, false)
 	}
-}
-
-// emitFrom emits e from a goroutine the gate counts or not.
-func (c *Conn) emitFrom(counted bool, e Event) {
-	if counted {
-		c.emit(e)
-		return
-	}
-	c.gate.live.Add(1)
-	defer c.gate.exitHook()
-	c.emitForeign(e)
 }
 
 // deadline is the deadline of a buffered write: d, or Options.Expiry from

@@ -116,9 +116,6 @@ func (e *PanicError) Error() string {
 	return fmt.Sprintf("reconnect: %s panicked: %v", e.Hook, e.Value)
 }
 
-// LabelPanic labels the decision of a Conn ended by a panicking hook.
-const LabelPanic = "panic"
-
 // callHook runs an application hook on the calling goroutine, outside the
 // gate's busy count, and turns a panic into a *PanicError.
 func (c *Conn) callHook(name string, f func()) *PanicError {

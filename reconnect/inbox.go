@@ -34,7 +34,7 @@ type inbox struct {
 	arrived  chan struct{} // a token wakes a waiting Read
 	room     chan struct{} // a token wakes a waiting connection reader
 
-	// The reader role of the current connection (direct.go).
+	// The reader role of the current connection (reader.go).
 	lk     *link
 	role   int
 	direct int           // waiting Reads that may take the role

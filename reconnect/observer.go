@@ -114,8 +114,9 @@ type Event struct {
 	// connection, including the attempts and waits that lead to it, carry n.
 	Generation uint64
 	// Target is the URL of the endpoint the event is about, without
-	// userinfo, query or fragment; Endpoint is its index (Attempt.Endpoint).
-	Target   string
+	// userinfo, query or fragment.
+	Target string
+	// Endpoint is the index of that endpoint (Attempt.Endpoint).
 	Endpoint int
 	// Attempt is the number of a dial attempt, counted as Policy.MaxAttempts
 	// counts them: the one starting or ended (EventAttempt,
@@ -158,11 +159,14 @@ type Event struct {
 	// LimitMaxOutage (Duration, the outage so far, plus Delay, the next
 	// wait, would pass Policy.MaxOutage) or LimitBackoff.
 	Limit string
-	// Stream, From and To describe EventGap and EventReset.
-	Stream   string
+	// Stream names the stream of an EventGap or EventReset.
+	Stream string
+	// From and To are the positions of an EventGap or EventReset: the last
+	// delivered, and the one that arrived.
 	From, To Position
-	// ID and Fate describe EventFate.
-	ID   uint64
+	// ID is the tracked send of an EventFate.
+	ID uint64
+	// Fate is the fate that send got, in EventFate.
 	Fate Fate
 }
 
@@ -173,3 +177,44 @@ const (
 	// LimitBackoff: the backoff of Policy.NewBackoff returned Stop.
 	LimitBackoff = "backoff"
 )
+
+// emit calls the Observer on the calling goroutine, outside any lock. A
+// panicking Observer ends the Conn.
+func (c *Conn) emit(e Event) { c.emitVia(e, c.callHook) }
+
+// emitForeign is emit on a goroutine the gate does not count.
+func (c *Conn) emitForeign(e Event) { c.emitVia(e, c.foreignHook) }
+
+func (c *Conn) emitVia(e Event, run func(string, func()) *PanicError) {
+	obs := c.opts.Observer
+	if obs == nil {
+		return
+	}
+	e.Time = c.now()
+	if e.Target == "" {
+		e.Target = c.target
+	}
+	call := func() {
+		c.emitMu.Lock() // one event at a time, whichever goroutine it is from
+		defer c.emitMu.Unlock()
+		if c.closedEvents { // EventClosed is the last
+			return
+		}
+		c.closedEvents = e.Kind == EventClosed
+		obs.OnEvent(e)
+	}
+	if p := run("Observer", call); p != nil && e.Kind != EventClosed {
+		c.fail(p)
+	}
+}
+
+// emitFrom emits e from a goroutine the gate counts or not.
+func (c *Conn) emitFrom(counted bool, e Event) {
+	if counted {
+		c.emit(e)
+		return
+	}
+	c.gate.live.Add(1)
+	defer c.gate.exitHook()
+	c.emitForeign(e)
+}

@@ -2,14 +2,9 @@ package reconnect
 
 import (
 	"context"
-	"errors"
 
 	"github.com/coder/websocket"
 )
-
-// ErrHandlerMode is returned by Read and ReadMessage when Options.OnMessage
-// is set: every message goes to OnMessage instead.
-var ErrHandlerMode = errors.New("reconnect: Read with Options.OnMessage set")
 
 // Read returns the next message from whichever connection is current; a
 // reconnect is invisible to it. It returns an error only when ctx ends

@@ -3,12 +3,8 @@ package reconnect
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/wsreconnect/wsreconnect/policy"
 )
 
 // serve reads from lk until it ends and returns why; up, if not nil, is
@@ -157,18 +153,6 @@ func (c *Conn) endCause(lk *link, readErr error) error {
 	return readErr
 }
 
-// violationError is a read that coder/websocket failed with 1002: the
-// server broke the protocol. It wraps the 1002 as a CloseError, so that
-// websocket.CloseStatus tells the application how the connection ended.
-type violationError struct{ err error }
-
-func (e *violationError) Error() string { return e.err.Error() }
-func (e *violationError) Unwrap() []error {
-	return []error{policy.ErrProtocolViolation, errClientSent1002, e.err}
-}
-
-var errClientSent1002 = websocket.CloseError{Code: websocket.StatusProtocolError, Reason: "protocol violation"}
-
 // register makes lk the current connection and starts flushing the send
 // buffer to it. The returned channel closes when the flush is over; nil
 // means the Conn is closing and lk must not be used.
@@ -209,72 +193,4 @@ func (c *Conn) unregister(lk *link) {
 	if !c.closing {
 		c.setStateLocked(Reconnecting)
 	}
-}
-
-// finish records the final error and ends the Conn. Err and Undelivered
-// report the end from EventClosed on.
-func (c *Conn) finish(err *Error, gen uint64) {
-	c.mu.Lock()
-	c.setStateLocked(Closed)
-	c.closing = true
-	c.final = err
-	c.undelivered = c.out.drain(c.now())
-	retired := c.retired
-	c.mu.Unlock()
-	c.settled(c.track.end(err, c.now()), true)
-	for _, lk := range retired { // still closing: the end does not wait
-		lk.kill(errClosed)
-	}
-	c.cancel(errClosed) // keeps the first cause if there was one
-	close(c.ended)
-	c.emit(Event{Kind: EventClosed, Generation: gen, Decision: err.Decision, Attempt: err.Attempts, Err: err})
-	close(c.told)
-	c.gate.finish()
-}
-
-// emit calls the Observer on the calling goroutine, outside any lock. A
-// panicking Observer ends the Conn.
-func (c *Conn) emit(e Event) { c.emitVia(e, c.callHook) }
-
-// emitForeign is emit on a goroutine the gate does not count.
-func (c *Conn) emitForeign(e Event) { c.emitVia(e, c.foreignHook) }
-
-func (c *Conn) emitVia(e Event, run func(string, func()) *PanicError) {
-	obs := c.opts.Observer
-	if obs == nil {
-		return
-	}
-	e.Time = c.now()
-	if e.Target == "" {
-		e.Target = c.target
-	}
-	call := func() {
-		c.emitMu.Lock() // one event at a time, whichever goroutine it is from
-		defer c.emitMu.Unlock()
-		if c.closedEvents { // EventClosed is the last
-			return
-		}
-		c.closedEvents = e.Kind == EventClosed
-		obs.OnEvent(e)
-	}
-	if p := run("Observer", call); p != nil && e.Kind != EventClosed {
-		c.fail(p)
-	}
-}
-
-func (c *Conn) now() time.Time { return c.opts.Clock.Now() }
-
-// readLimitError is a message over Options.ReadLimit; coder/websocket
-// closed the connection with 1009, and websocket.CloseStatus reports it.
-type readLimitError struct {
-	limit int64
-	err   error
-}
-
-func (e *readLimitError) Error() string {
-	return fmt.Sprintf("reconnect: message over Options.ReadLimit (%d bytes): %v", e.limit, e.err)
-}
-
-func (e *readLimitError) Unwrap() []error {
-	return []error{websocket.CloseError{Code: websocket.StatusMessageTooBig, Reason: "message over ReadLimit"}, e.err}
 }

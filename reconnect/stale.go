@@ -5,21 +5,11 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/wsreconnect/wsreconnect/policy"
 )
 
 // Freshness, not liveness: a feed can answer every ping while its data has
 // stopped. The watch ends a connection that delivered no data message for
 // Options.StaleAfter; pings, pongs and other control frames do not count.
-
-// LabelStale labels the end of a connection that went stale.
-const LabelStale = "stale"
-
-// ErrStale matches the cause of a connection that ended stale.
-var ErrStale = errors.New("reconnect: stale")
-
-var staleDecision = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelStale}
 
 // staleError is why a connection ended stale; after is 0 when the
 // application said so (MarkStale).

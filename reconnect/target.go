@@ -2,7 +2,6 @@ package reconnect
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -48,10 +47,6 @@ type Target struct {
 	Subprotocols []string
 }
 
-// LabelTarget labels the decision on an attempt whose Options.Target
-// failed with an error the policy does not recognise.
-const LabelTarget = "target"
-
 // apply returns the URL and dial options one attempt uses; the secrets of
 // what Target returned join those the Conn scrubs from errors.
 func (c *Conn) apply(ctx context.Context, a Attempt) (string, *websocket.DialOptions, error) {
@@ -95,9 +90,5 @@ func (e *refreshError) Error() string {
 	return "reconnect: credential rejected again after a refresh: " + e.err.Error()
 }
 func (e *refreshError) Unwrap() error { return e.err }
-
-// ErrCredentialRejected matches the final error of a Conn whose credential
-// was rejected again right after Options.Target refreshed it.
-var ErrCredentialRejected = errors.New("reconnect: credential rejected again after a refresh")
 
 func (e *refreshError) Is(target error) bool { return target == ErrCredentialRejected }

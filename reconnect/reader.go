@@ -5,17 +5,64 @@ import (
 	"time"
 )
 
-// The reader role. A connection has one reader at a time: normally the
-// Conn's reader goroutine, which reads into the receive buffer. A Read
-// whose ctx cannot end (its Done is nil, as for context.Background) may
-// take the role over at a message boundary, once the buffer is empty,
-// and read the connection on its own goroutine: a tight Read loop then
-// costs no goroutine hand-off at all. Such a Read cannot be interrupted
-// without closing the connection, which is why a ctx that can end never
-// gets the role. The role goes back to the Conn's reader when the Read
-// fails (the connection ended), when another Read waits, or when no Read
-// has used it for a lease, so closes and pings are never left unread for
-// long while the application is away.
+// The reader role: who reads the current connection, and when. A tight
+// loop of Reads that reads the connection itself costs no goroutine
+// hand-off per message (BENCHMARKS.md); the Conn's reader keeps reading
+// whenever the application is away.
+//
+// Invariants, all under inbox.mu (inbox.lk, role, direct, stamp, and
+// link.readErr):
+//
+//   - One reader at a time. role says who may call ws.Read on inbox.lk:
+//     roleConn, the Conn's reader goroutine (readLoop), which reads into
+//     the receive buffer; roleRead, one Read on its own goroutine
+//     (readDirect); roleIdle, nobody: the Reads hold the role but none
+//     is reading, and the Conn's reader is parked in awaitRole.
+//   - Only a Read whose ctx cannot end (Done is nil) gets the role, and
+//     it reads with context.Background: such a read cannot be interrupted
+//     without closing the connection, so a ctx that can end never gets it.
+//     inbox.direct counts the waiting Reads that may take it.
+//   - The role leaves the Conn's reader only at a message boundary, with
+//     the buffer empty, for a connection that is current (inbox.lk) and
+//     not retired by a rotation, while such a Read waits (handOver). The
+//     message just read goes into the buffer for that Read, and the role
+//     becomes roleIdle. A Read takes roleIdle to roleRead only once the
+//     buffer is empty again (next). So messages keep their order.
+//   - The role returns to roleConn, with a token on inbox.back, when a Read
+//     sees the connection end (its error goes to link.readErr, for the
+//     Conn's reader to return as its own read error; a panicking
+//     MessageKey ends it the same way), when other Reads wait as a Read
+//     finishes a message (readDirect), or when a Read that may not read itself
+//     waits while the role is idle (wait). attach and detach reset it to
+//     roleConn with each connection; a Read still reading an old one
+//     then delivers what it read, unless that one is retired, and leaves
+//     the role alone.
+//   - The lease: stamp counts the messages Reads read themselves. The
+//     Conn's reader, parked, looks at it every lease; when a lease passed
+//     in which no Read read a message and the role is idle at its end, it
+//     takes the role back: one to two leases after the last use. Closes
+//     and pings are so never left unread for long while the application
+//     is away. It stops waiting at once when the connection dies: its
+//     socket is then closed, so a Read inside ws.Read returns too.
+//   - The heartbeat is paused while nobody reads, since no pong can be
+//     seen then: handOver and a Read going idle pause it (its ticks send
+//     no ping, and the pause is counted, so a ping in flight across it is
+//     spared). Whoever reads next resumes it: readDirect before ws.Read,
+//     awaitRole as the Conn's reader takes the role back.
+//   - With a pipeline (inbound.go; lk.flow set by Options.Codec or
+//     Options.Position) a Read runs each frame it read through directFrame
+//     while it still holds roleRead: the flow (its due events aside) has
+//     no lock and is shared with the Conn's reader, which therefore gets
+//     the role back only once the frame is done. directFrame puts what the
+//     frame delivers in the buffer, past the bound if need be, and the
+//     Read takes it from there. The Conn's reader hands the role over only
+//     on a frame's last message, so a frame is delivered whole before what
+//     follows it.
+//   - A rotation's overlap that a Read ends (its duplicate check done) is
+//     reported by the Conn's reader: the Read sends a token on inbox.back
+//     and awaitRole calls rotatedEvent.
+
+// The roles; see above.
 const (
 	roleConn = iota // the Conn's reader goroutine reads
 	roleIdle        // a Read holds the role and is away: nobody reads
