@@ -1,7 +1,6 @@
 package reconnect
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -86,7 +85,8 @@ func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("failed to send: %w", err)
 	}
-	r := &Receipt{msg: Message{Type: m.Type, Data: bytes.Clone(m.Data)}, dead: m.Deadline, onFate: m.OnFate, done: make(chan struct{})}
+	r := newReceipt(m.Data)
+	r.msg.Type, r.dead, r.onFate = m.Type, m.Deadline, m.OnFate
 	if r.dead.IsZero() && c.opts.Expiry > 0 {
 		r.dead = c.now().Add(c.opts.Expiry)
 	}
