@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -269,14 +268,8 @@ func (c *Conn) encode(r *Receipt, resend, counted bool) (frame Message, err erro
 
 // foreignHook runs a hook on a goroutine the gate does not count, its
 // panic contained.
-func (c *Conn) foreignHook(name string, f func()) (perr *PanicError) {
-	defer func() {
-		if v := recover(); v != nil {
-			perr = &PanicError{Hook: name, Value: v, Stack: debug.Stack()}
-		}
-	}()
-	f()
-	return nil
+func (c *Conn) foreignHook(name string, f func()) *PanicError {
+	return contain(name, f)
 }
 
 type connKey struct{}

@@ -180,19 +180,13 @@ func (c *Conn) announce(rs []*Receipt, counted bool) {
 	}
 }
 
-// runHook runs an application hook with its panic contained. On a
-// goroutine the gate does not count (a Read's, a Send's, a timer's) Done
-// waits for the hook and Close does not.
+// runHook runs an application hook through readerHook: its panic ends the
+// Conn as a *PanicError. On a goroutine the gate does not count (a Read's,
+// a Send's, a timer's) Done waits for the hook and Close does not.
 func (c *Conn) runHook(counted bool, name string, f func()) {
-	if counted {
-		if p := c.callHook(name, f); p != nil {
-			c.fail(p)
-		}
-		return
+	if !counted {
+		c.gate.live.Add(1)
+		defer c.gate.exitHook()
 	}
-	c.gate.live.Add(1)
-	defer c.gate.exitHook()
-	if p := c.foreignHook(name, f); p != nil {
-		c.fail(p)
-	}
+	c.readerHook(name, counted, f)
 }
