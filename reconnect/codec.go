@@ -19,6 +19,15 @@ type Codec interface {
 	Decode(frame Message, ack func(Ack), deliver func(Message)) error
 }
 
+// AppendEncoder is an optional interface of a Codec: AppendEncode is Encode
+// that appends the frame's data to dst and returns it in the frame. The
+// Conn then keeps frame buffers for reuse, so a tracked send costs no
+// allocation for its frame. The frame must not be kept: the buffer is
+// reused once it is written.
+type AppendEncoder interface {
+	AppendEncode(dst []byte, id uint64, m Message, resend bool) (Message, error)
+}
+
 // Ack is the server's word on tracked sends.
 type Ack struct {
 	ID     uint64 // the tracked message

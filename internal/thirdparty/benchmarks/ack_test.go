@@ -36,9 +36,14 @@ func ack(ctx context.Context, c *websocket.Conn) error {
 // ackCodec frames tracked message id as "id|payload" and reads "ack N".
 type ackCodec struct{}
 
-func (ackCodec) Encode(id uint64, m reconnect.Message, _ bool) (reconnect.Message, error) {
-	p := make([]byte, 0, 21+len(m.Data))
-	p = strconv.AppendUint(p, id, 10)
+func (a ackCodec) Encode(id uint64, m reconnect.Message, resend bool) (reconnect.Message, error) {
+	return a.AppendEncode(make([]byte, 0, 21+len(m.Data)), id, m, resend)
+}
+
+// AppendEncode lets the Conn reuse its frame buffers, as codec/envelope
+// does.
+func (ackCodec) AppendEncode(dst []byte, id uint64, m reconnect.Message, _ bool) (reconnect.Message, error) {
+	p := strconv.AppendUint(dst, id, 10)
 	p = append(p, '|')
 	return reconnect.Message{Type: m.Type, Data: append(p, m.Data...)}, nil
 }
