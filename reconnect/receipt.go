@@ -49,7 +49,8 @@ func (r *Receipt) Done() <-chan struct{} {
 }
 
 // Wait returns the fate once it is known. If ctx ends first it returns
-// FatePending and ctx's error; the message is not affected.
+// FatePending and ctx's error; the message is not affected. With a ctx
+// that cannot end it waits without a channel.
 func (r *Receipt) Wait(ctx context.Context) (Fate, error) {
 	if ctx.Done() == nil { // ctx cannot end: no channel needed
 		r.known.Wait()
