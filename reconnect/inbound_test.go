@@ -2,6 +2,7 @@ package reconnect_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -249,5 +250,66 @@ func TestDirectAndBufferedReadsShareThePipeline(t *testing.T) {
 	}
 	if g := rec.Count(reconnect.EventGap); g != n/10 {
 		t.Errorf("%d gaps reported, want %d", g, n/10)
+	}
+}
+
+// TestPipelineHookPanicsOnARead: a Position hook or a Decode that panics
+// on a frame a Read reads itself (the application's goroutine) ends the
+// Conn with a *PanicError naming it, as on the Conn's reader, and the
+// Read returns the end instead of the panic.
+func TestPipelineHookPanicsOnARead(t *testing.T) {
+	boom := lineCodec{onDecode: func(m reconnect.Message) {
+		if string(m.Data) == "boom" {
+			panic("decode")
+		}
+	}}
+	for _, tc := range []struct {
+		name string
+		o    reconnect.Options
+		hook string
+	}{
+		{"Position", reconnect.Options{Position: position}, "Position"},
+		{"Decode", reconnect.Options{Codec: boom}, "Codec"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			more := make(chan struct{})
+			url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+				ws, err := websocket.Accept(w, r, nil)
+				if err != nil {
+					return
+				}
+				defer ws.CloseNow()
+				ctx := ws.CloseRead(r.Context())
+				writeAll(ctx, ws, "p a 1 e")
+				select {
+				case <-more:
+				case <-ctx.Done():
+					return
+				}
+				writeAll(ctx, ws, "boom")
+				<-ctx.Done()
+			})
+			o := tc.o
+			o.PingInterval = -1
+			c, _, err := wstest.Dial(t, url, &o, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wstest.ReturnsWithin(t, "the first Read", func() {
+				if _, p, err := c.Read(context.Background()); err != nil || string(p) != "p a 1 e" {
+					t.Errorf("Read = %q, %v", p, err)
+				}
+			})
+			close(more) // a Read reading itself now meets the panic
+			wstest.ReturnsWithin(t, "the Read that meets the panic", func() {
+				if _, _, err := c.Read(context.Background()); err == nil {
+					t.Errorf("Read after the panic returned no error")
+				}
+			})
+			var p *reconnect.PanicError
+			if !errors.As(c.Err(), &p) || p.Hook != tc.hook {
+				t.Fatalf("Err = %v; want a PanicError of %s", c.Err(), tc.hook)
+			}
+		})
 	}
 }
