@@ -16,12 +16,14 @@ import (
 // Delivery metrics, span events and attributes: the fates of tracked
 // sends, the gaps and resets of stream positions, expired messages and
 // the duplicates a position check dropped. Stream names are not metric
-// attributes (there may be many); they are on the span events.
+// attributes (there may be many); they are on the span events. The names
+// follow the naming rules of doc.go: a counter is named for what it
+// counts, in the plural of its unit's annotation.
 const (
 	metricFates      = "websocket.client.delivery.fates"
 	metricGaps       = "websocket.client.stream.gaps"
 	metricResets     = "websocket.client.stream.resets"
-	metricExpired    = "websocket.client.messages.expired"
+	metricExpired    = "websocket.client.expired.messages"
 	metricDuplicates = "websocket.client.stream.duplicates"
 
 	eventGap     = "websocket.stream.gap"
@@ -51,7 +53,7 @@ type deliveryInstruments struct {
 func newDeliveryInstruments(m metric.Meter) *deliveryInstruments {
 	var d deliveryInstruments
 	var errs [5]error
-	d.fates, errs[0] = m.Int64Counter(metricFates, metric.WithUnit("{message}"),
+	d.fates, errs[0] = m.Int64Counter(metricFates, metric.WithUnit("{fate}"),
 		metric.WithDescription("Tracked sends by fate."))
 	d.gaps, errs[1] = m.Int64Counter(metricGaps, metric.WithUnit("{gap}"),
 		metric.WithDescription("Jumps in a stream's positions."))
@@ -59,7 +61,7 @@ func newDeliveryInstruments(m metric.Meter) *deliveryInstruments {
 		metric.WithDescription("Epoch changes of a stream."))
 	d.expired, errs[3] = m.Int64Counter(metricExpired, metric.WithUnit("{message}"),
 		metric.WithDescription("Queued messages whose deadline passed before they were written or acknowledged."))
-	d.duplicates, errs[4] = m.Int64Counter(metricDuplicates, metric.WithUnit("{message}"),
+	d.duplicates, errs[4] = m.Int64Counter(metricDuplicates, metric.WithUnit("{duplicate}"),
 		metric.WithDescription("Messages at or below their stream's last position, dropped."))
 	if err := errors.Join(errs[:]...); err != nil {
 		otel.Handle(err)

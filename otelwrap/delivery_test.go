@@ -18,18 +18,7 @@ import (
 func TestDeliveryEvents(t *testing.T) {
 	h := newHarness(t, otelwrap.WithSessionSpans())
 	at := time.Unix(1_700_000_000, 0)
-	for _, e := range []reconnect.Event{
-		{Kind: reconnect.EventAttempt, Generation: 1, Attempt: 1},
-		{Kind: reconnect.EventAttemptDone, Generation: 1, Attempt: 1, Status: 101},
-		{Kind: reconnect.EventConnected, Generation: 1, Attempt: 1},
-		{Kind: reconnect.EventFate, ID: 1, Fate: reconnect.FateAcked},
-		{Kind: reconnect.EventFate, ID: 2, Fate: reconnect.FateAcked},
-		{Kind: reconnect.EventFate, ID: 3, Fate: reconnect.FateRejected},
-		{Kind: reconnect.EventGap, Stream: "a", From: reconnect.Position{Stream: "a", Offset: 2}, To: reconnect.Position{Stream: "a", Offset: 5}},
-		{Kind: reconnect.EventReset, Stream: "a", From: reconnect.Position{Stream: "a", Epoch: "e"}, To: reconnect.Position{Stream: "a", Epoch: "f"}},
-		{Kind: reconnect.EventExpired, Dropped: 3},
-		{Kind: reconnect.EventDisconnected, Generation: 1, Dropped: 4, Decision: dropped, Err: errEOF},
-	} {
+	for _, e := range deliveryEvents() {
 		e.Time = at
 		h.obs.OnEvent(e)
 	}
@@ -37,7 +26,7 @@ func TestDeliveryEvents(t *testing.T) {
 		"websocket.client.delivery.fates":    {"websocket.delivery.fate=acked": 2, "websocket.delivery.fate=rejected": 1},
 		"websocket.client.stream.gaps":       {"": 1},
 		"websocket.client.stream.resets":     {"": 1},
-		"websocket.client.messages.expired":  {"": 3},
+		"websocket.client.expired.messages":  {"": 3},
 		"websocket.client.stream.duplicates": {"": 4},
 	}
 	got := map[string]map[string]int64{}
@@ -76,4 +65,21 @@ func setString(s attribute.Set) string {
 		parts = append(parts, string(kv.Key)+"="+kv.Value.String())
 	}
 	return strings.Join(parts, ",")
+}
+
+// deliveryEvents is a session with every delivery event: two fates acked
+// and one rejected, a gap, a reset, three expired and four duplicates.
+func deliveryEvents() []reconnect.Event {
+	return []reconnect.Event{
+		{Kind: reconnect.EventAttempt, Generation: 1, Attempt: 1},
+		{Kind: reconnect.EventAttemptDone, Generation: 1, Attempt: 1, Status: 101},
+		{Kind: reconnect.EventConnected, Generation: 1, Attempt: 1},
+		{Kind: reconnect.EventFate, ID: 1, Fate: reconnect.FateAcked},
+		{Kind: reconnect.EventFate, ID: 2, Fate: reconnect.FateAcked},
+		{Kind: reconnect.EventFate, ID: 3, Fate: reconnect.FateRejected},
+		{Kind: reconnect.EventGap, Stream: "a", From: reconnect.Position{Stream: "a", Offset: 2}, To: reconnect.Position{Stream: "a", Offset: 5}},
+		{Kind: reconnect.EventReset, Stream: "a", From: reconnect.Position{Stream: "a", Epoch: "e"}, To: reconnect.Position{Stream: "a", Epoch: "f"}},
+		{Kind: reconnect.EventExpired, Dropped: 3},
+		{Kind: reconnect.EventDisconnected, Generation: 1, Dropped: 4, Decision: dropped, Err: errEOF},
+	}
 }

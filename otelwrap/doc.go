@@ -35,6 +35,13 @@
 // websocket.rotation span, not to an outage; the replaced connection's
 // session ends with the label rotated and no error, and starts no outage.
 //
+// Delivery adds span events to the session span (during an outage, to the
+// websocket.reconnect span): websocket.stream.gap with
+// websocket.stream.name, websocket.stream.from and websocket.stream.to
+// (offsets); websocket.stream.reset with websocket.stream.name and
+// websocket.stream.epoch (the new epoch); websocket.messages.expired with
+// websocket.messages.expired (how many).
+//
 // Status is Unset on success. A failed attempt, an outage that ends without
 // a connection (gave up, terminal failure, Close, canceled Dial) and a
 // session that ends other than by the application (Close, Reconnect) or a
@@ -88,6 +95,14 @@
 //	websocket.client.ping.duration        histogram       s                none: the heartbeat's round trips
 //	websocket.client.rotations            counter         {rotation}       websocket.rotation.outcome: rotated
 //	                                                                       or abandoned
+//	websocket.client.delivery.fates       counter         {fate}           websocket.delivery.fate: acked, rejected,
+//	                                                                       expired, unsent or unconfirmed
+//	websocket.client.stream.gaps          counter         {gap}            none (stream names are unbounded)
+//	websocket.client.stream.resets        counter         {reset}          none
+//	websocket.client.expired.messages     counter         {message}        none: queued messages, tracked or
+//	                                                                       buffered, whose deadline passed
+//	websocket.client.stream.duplicates    counter         {duplicate}      none: messages at or below their
+//	                                                                       stream's last position, dropped
 //
 // websocket.handshake.status_class is "1xx" to "5xx". websocket.close.code is
 // absent when no close code applies. The histograms have explicit buckets

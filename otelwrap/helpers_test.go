@@ -137,6 +137,11 @@ var metricInfo = map[string]struct {
 	"websocket.client.backoff.delay":       {"Waits before a reconnect attempt.", "s", waitBuckets},
 	"websocket.client.ping.duration":       {"Round trips of the heartbeat's pings.", "s", pingBuckets},
 	"websocket.client.rotations":           {"Connections replaced without a gap, and rotations abandoned.", "{rotation}", nil},
+	"websocket.client.delivery.fates":      {"Tracked sends by fate.", "{fate}", nil},
+	"websocket.client.stream.gaps":         {"Jumps in a stream's positions.", "{gap}", nil},
+	"websocket.client.stream.resets":       {"Epoch changes of a stream.", "{reset}", nil},
+	"websocket.client.expired.messages":    {"Queued messages whose deadline passed before they were written or acknowledged.", "{message}", nil},
+	"websocket.client.stream.duplicates":   {"Messages at or below their stream's last position, dropped.", "{duplicate}", nil},
 }
 
 var (

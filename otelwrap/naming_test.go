@@ -19,9 +19,12 @@ var (
 
 func TestInstrumentNamesFollowTheRules(t *testing.T) {
 	t.Parallel()
-	row := rotationRows()[0] // records every instrument
+	row := rotationRows()[0] // records every lifecycle instrument
 	h := newHarness(t, row.opts...)
 	for _, e := range row.events {
+		h.obs.OnEvent(e)
+	}
+	for _, e := range deliveryEvents() { // and the delivery ones
 		h.obs.OnEvent(e)
 	}
 	got := h.metrics(t).Metrics

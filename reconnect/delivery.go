@@ -1,11 +1,9 @@
 package reconnect
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -80,7 +78,8 @@ func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("failed to send: %w", err)
 	}
-	r := &Receipt{msg: Message{Type: m.Type, Data: bytes.Clone(m.Data)}, dead: m.Deadline, onFate: m.OnFate, done: make(chan struct{})}
+	r := newReceipt(m.Data)
+	r.msg.Type, r.dead, r.onFate = m.Type, m.Deadline, m.OnFate
 	if r.dead.IsZero() && c.opts.Expiry > 0 {
 		r.dead = c.now().Add(c.opts.Expiry)
 	}
@@ -154,13 +153,14 @@ func (c *Conn) sendLive(ctx context.Context, lk *link, r *Receipt) error {
 	if !ok {
 		return nil // expired, or a flush took it to a newer connection
 	}
-	frame, err := c.encode(r, resend, false)
+	frame, buf, err := c.encode(r, resend, false)
 	if err == nil {
 		err = c.pace(ctx)
 	}
 	if err == nil {
 		err = lk.write(ctx, frame.Type, frame.Data)
 	}
+	putFrame(buf)
 	if err == nil {
 		return nil
 	}
@@ -207,7 +207,7 @@ func (c *Conn) catchUp(lk *link, counted bool) bool {
 		if r == nil {
 			return true
 		}
-		frame, err := c.encode(r, resend, counted)
+		frame, buf, err := c.encode(r, resend, counted)
 		var enc *encodeError
 		switch {
 		case errors.As(err, &enc):
@@ -224,53 +224,17 @@ func (c *Conn) catchUp(lk *link, counted bool) bool {
 		} else {
 			err = c.pace(c.ctx)
 		}
+		if err == nil {
+			err = lk.write(context.Background(), frame.Type, frame.Data)
+			if err != nil {
+				lk.kill(&writeError{err})
+			}
+		}
+		putFrame(buf)
 		if err != nil {
 			return false
 		}
-		if err := lk.write(context.Background(), frame.Type, frame.Data); err != nil {
-			lk.kill(&writeError{err})
-			return false
-		}
 	}
-}
-
-// encodeError is a message the Codec refused to frame.
-type encodeError struct{ err error }
-
-func (e *encodeError) Error() string { return "failed to encode: " + e.err.Error() }
-func (e *encodeError) Unwrap() error { return e.err }
-
-// encode frames r with the Codec, its panic contained.
-func (c *Conn) encode(r *Receipt, resend, counted bool) (frame Message, err error) {
-	f := func() { frame, err = c.opts.Codec.Encode(r.id, r.msg, resend) }
-	var p *PanicError
-	if counted {
-		p = c.callHook("Codec", f)
-	} else {
-		p = c.foreignHook("Codec", f)
-	}
-	if p != nil {
-		if counted {
-			c.fail(p)
-		} // else the caller fails the Conn once it has withdrawn r
-		return Message{}, p
-	}
-	if err != nil {
-		return Message{}, &encodeError{err}
-	}
-	return frame, nil
-}
-
-// foreignHook runs a hook on a goroutine the gate does not count, its
-// panic contained.
-func (c *Conn) foreignHook(name string, f func()) (perr *PanicError) {
-	defer func() {
-		if v := recover(); v != nil {
-			perr = &PanicError{Hook: name, Value: v, Stack: debug.Stack()}
-		}
-	}()
-	f()
-	return nil
 }
 
 type connKey struct{}

@@ -138,6 +138,14 @@
 // TCP stream would only duplicate it, since the stream already delivers
 // in order or not at all.
 //
+// Cost: a Send of up to 1 KiB allocates once (its Receipt, with a copy of
+// the data); a Codec that also implements AppendEncoder frames into
+// buffers the Conn reuses. A Wait whose ctx cannot end needs no channel,
+// but it is woken by the Conn's reader: unlike Read it never reads the
+// connection itself, since the reader delivers every frame (messages,
+// other acks, OnMessage) and a Wait wants only its own fate. In handler
+// mode, OnFate runs on the reader with no hand-off at all.
+//
 // Expiry: Outgoing.Deadline, WriteUntil, or Options.Expiry for both. An
 // expired message is never written; a tracked one settles FateExpired at
 // its deadline, a buffered Write is set aside when the flush reaches it

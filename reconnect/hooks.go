@@ -104,9 +104,9 @@ func (g *gate) waitQuiet() {
 // panic is a bug, and retrying would run into it again.
 type PanicError struct {
 	// Hook names the hook: "OnConnect", "OnMessage", "MessageKey", "Observer",
-	// "Dialer", "Classifier", "Target", or the Wait of "DialBudget" or
-	// of "WritePacer" (when the Conn flushes its send buffer; in Write the
-	// panic reaches the caller).
+	// "Dialer", "Classifier", "Target", "Codec", "Position", "OnFate", or
+	// the Wait of "DialBudget" or of "WritePacer" (when the Conn flushes
+	// its send buffer; in Write the panic reaches the caller).
 	Hook  string
 	Value any
 	Stack []byte
@@ -136,7 +136,7 @@ func contain(name string, f func()) (perr *PanicError) {
 }
 
 // readerHook runs a hook on a connection's reader path; every hook there
-// goes through it. The caller holds no lock: a panic unwinds through its
+// goes through it (MessageKey, Codec.Decode, Position, OnFate). The caller holds no lock: a panic unwinds through its
 // frames only, and a hook that blocks blocks no other goroutine. own says
 // the caller is one of the Conn's goroutines, which Close must not wait
 // for while it is in the hook; a Read's goroutine is the application's.

@@ -60,15 +60,7 @@ func (c *Conn) decode(f *flow, m Message, counted bool) bool {
 	}
 	f.acks = f.acks[:0]
 	var err error
-	run := func() { err = codec.Decode(m, f.ack, f.deliver) }
-	var p *PanicError
-	if counted {
-		p = c.callHook("Codec", run)
-	} else {
-		p = c.foreignHook("Codec", run)
-	}
-	if p != nil {
-		c.fail(p)
+	if c.readerHook("Codec", counted, func() { err = codec.Decode(m, f.ack, f.deliver) }) != nil {
 		return false
 	}
 	if err != nil { // the frame as it came, and what acks it had
@@ -96,15 +88,7 @@ func (c *Conn) position(f *flow, m Message, counted bool) (ok, stop bool) {
 	}
 	var p Position
 	var has bool
-	run := func() { p, has = hook(m) }
-	var perr *PanicError
-	if counted {
-		perr = c.callHook("Position", run)
-	} else {
-		perr = c.foreignHook("Position", run)
-	}
-	if perr != nil {
-		c.fail(perr)
+	if c.readerHook("Position", counted, func() { p, has = hook(m) }) != nil {
 		return false, true
 	}
 	if !has {

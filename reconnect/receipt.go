@@ -2,6 +2,7 @@ package reconnect
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -11,7 +12,13 @@ type Receipt struct {
 	msg    Message // the message as given to Send
 	dead   time.Time
 	onFate func(*Receipt)
-	done   chan struct{}
+
+	// known is Done once the fate is known: a Wait whose ctx cannot end
+	// waits on it without a channel. done is made only when asked for.
+	known sync.WaitGroup
+	mu    sync.Mutex
+	fin   bool          // the fate is known; guarded by mu
+	done  chan struct{} // made by Done or a Wait whose ctx can end; guarded by mu
 
 	// Guarded by tracker.mu until done is closed, then read-only.
 	on      *link     // the connection it was last given to, nil if none
@@ -24,40 +31,70 @@ type Receipt struct {
 // ID returns the id the Codec put on the message.
 func (r *Receipt) ID() uint64 { return r.id }
 
+// closed is the Done of a receipt whose fate was known before Done was
+// first called.
+var closed = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
+
 // Done returns a channel that is closed once the fate is known.
-func (r *Receipt) Done() <-chan struct{} { return r.done }
+func (r *Receipt) Done() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done == nil {
+		if r.fin {
+			return closed
+		}
+		r.done = make(chan struct{})
+	}
+	return r.done
+}
 
 // Wait returns the fate once it is known. If ctx ends first it returns
-// FatePending and ctx's error; the message is not affected.
+// FatePending and ctx's error; the message is not affected. With a ctx
+// that cannot end it waits without a channel.
 func (r *Receipt) Wait(ctx context.Context) (Fate, error) {
+	if ctx.Done() == nil { // ctx cannot end: no channel needed
+		r.known.Wait()
+		return r.fate, nil
+	}
+	if f, ok := r.settledFate(); ok {
+		return f, nil
+	}
 	select {
-	case <-r.done:
+	case <-r.Done():
 		return r.fate, nil
 	case <-ctx.Done():
 		return FatePending, ctx.Err()
 	}
 }
 
+// settledFate returns the fate if it is known.
+func (r *Receipt) settledFate() (Fate, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.fin { // fate is tracker.mu's until then
+		return FatePending, false
+	}
+	return r.fate, true
+}
+
 // Fate returns the fate, FatePending until it is known.
 func (r *Receipt) Fate() Fate {
-	select {
-	case <-r.done:
-		return r.fate
-	default:
-		return FatePending
+	if f, ok := r.settledFate(); ok {
+		return f
 	}
+	return FatePending
 }
 
 // Err returns why the message was not acknowledged: the nack's reason (a
 // *NackError), ErrExpired, or the Conn's end; nil when acked or still
 // pending.
 func (r *Receipt) Err() error {
-	select {
-	case <-r.done:
-		return r.err
-	default:
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.fin {
 		return nil
 	}
+	return r.err
 }
 
 // NackError is the Err of a receipt the server refused.
@@ -79,13 +116,60 @@ func (r *Receipt) settle(f Fate, err error) {
 	r.fate, r.err, r.on = f, err, nil
 }
 
+// publish makes the fate known to Wait, Done, Fate and Err; announce calls
+// it once per receipt.
+func (r *Receipt) publish() {
+	r.mu.Lock()
+	r.fin = true
+	if r.done != nil {
+		close(r.done)
+	}
+	r.mu.Unlock()
+	r.known.Done()
+}
+
+// newReceipt returns a Receipt holding a copy of data. A message of up to
+// 1 KiB shares the Receipt's allocation: one allocation per Send.
+func newReceipt(data []byte) *Receipt {
+	var r *Receipt
+	var buf []byte
+	switch n := len(data); {
+	case data == nil:
+		r = new(Receipt)
+	case n <= 64:
+		x := new(struct {
+			r Receipt
+			b [64]byte
+		})
+		r, buf = &x.r, x.b[:n:n]
+	case n <= 256:
+		x := new(struct {
+			r Receipt
+			b [256]byte
+		})
+		r, buf = &x.r, x.b[:n:n]
+	case n <= 1024:
+		x := new(struct {
+			r Receipt
+			b [1024]byte
+		})
+		r, buf = &x.r, x.b[:n:n]
+	default:
+		r, buf = new(Receipt), make([]byte, n)
+	}
+	copy(buf, data)
+	r.msg.Data = buf
+	r.known.Add(1)
+	return r
+}
+
 // announce closes done and runs OnFate for each settled receipt. counted
 // says whether the calling goroutine is one the gate counts busy (the
 // reader, the flush, the supervisor): a hook there must leave the count,
 // so that a Close it calls does not wait for itself.
 func (c *Conn) announce(rs []*Receipt, counted bool) {
 	for _, r := range rs {
-		close(r.done)
+		r.publish()
 	}
 	for _, r := range rs {
 		if c.opts.Observer != nil {
@@ -97,19 +181,13 @@ func (c *Conn) announce(rs []*Receipt, counted bool) {
 	}
 }
 
-// runHook runs an application hook with its panic contained. On a
-// goroutine the gate does not count (a Read's, a Send's, a timer's) Done
-// waits for the hook and Close does not.
+// runHook runs an application hook through readerHook: its panic ends the
+// Conn as a *PanicError. On a goroutine the gate does not count (a Read's,
+// a Send's, a timer's) Done waits for the hook and Close does not.
 func (c *Conn) runHook(counted bool, name string, f func()) {
-	if counted {
-		if p := c.callHook(name, f); p != nil {
-			c.fail(p)
-		}
-		return
+	if !counted {
+		c.gate.live.Add(1)
+		defer c.gate.exitHook()
 	}
-	c.gate.live.Add(1)
-	defer c.gate.exitHook()
-	if p := c.foreignHook(name, f); p != nil {
-		c.fail(p)
-	}
+	c.readerHook(name, counted, f)
 }

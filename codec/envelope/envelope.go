@@ -93,12 +93,18 @@ func (c *Codec) Settings() Settings { return c.s }
 // Encode adds the id (and the dup mark on a resend) to a JSON object, or
 // wraps the message when Settings.Wrap is set.
 func (c *Codec) Encode(id uint64, m reconnect.Message, resend bool) (reconnect.Message, error) {
+	n := len(m.Data) + len(c.idKey) + len(c.dupKey) + len(c.wrapKey) + 24
+	return c.AppendEncode(make([]byte, 0, n), id, m, resend)
+}
+
+// AppendEncode is Encode appending to dst (reconnect.AppendEncoder): the
+// Conn reuses its frame buffers.
+func (c *Codec) AppendEncode(dst []byte, id uint64, m reconnect.Message, resend bool) (reconnect.Message, error) {
 	body := bytes.TrimSpace(m.Data)
 	if !json.Valid(body) {
 		return m, ErrInvalid
 	}
-	out := make([]byte, 0, len(body)+len(c.idKey)+len(c.dupKey)+len(c.wrapKey)+24)
-	out = append(out, '{')
+	out := append(dst, '{')
 	out = append(out, c.idKey...)
 	out = strconv.AppendUint(out, id, 10)
 	out = append(out, ',')

@@ -61,7 +61,26 @@ func TestEncode(t *testing.T) {
 			if !json.Valid(got.Data) {
 				t.Errorf("Encode(%q) = %s: not valid JSON", tc.in, got.Data)
 			}
+			dst := append(make([]byte, 0, 64), "kept"...)
+			app, err := envelope.New(tc.settings).AppendEncode(dst, tc.id, text(tc.in), tc.resend)
+			if err != nil || string(app.Data) != "kept"+tc.want || &app.Data[0] != &dst[0] {
+				t.Errorf("AppendEncode(%q) = %s, %v; want kept%s in dst's storage", tc.in, app.Data, err, tc.want)
+			}
 		})
+	}
+}
+
+// TestEncodeAllocations: Encode allocates its frame and nothing else;
+// AppendEncode into a buffer with room allocates nothing.
+func TestEncodeAllocations(t *testing.T) {
+	c := envelope.New(envelope.Settings{})
+	m := text(`{"text":"hello","n":1}`)
+	if n := testing.AllocsPerRun(100, func() { c.Encode(7, m, true) }); n != 1 {
+		t.Errorf("Encode: %v allocations, want 1", n)
+	}
+	buf := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { c.AppendEncode(buf, 7, m, true) }); n != 0 {
+		t.Errorf("AppendEncode: %v allocations, want 0", n)
 	}
 }
 

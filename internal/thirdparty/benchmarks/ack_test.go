@@ -36,9 +36,14 @@ func ack(ctx context.Context, c *websocket.Conn) error {
 // ackCodec frames tracked message id as "id|payload" and reads "ack N".
 type ackCodec struct{}
 
-func (ackCodec) Encode(id uint64, m reconnect.Message, _ bool) (reconnect.Message, error) {
-	p := make([]byte, 0, 21+len(m.Data))
-	p = strconv.AppendUint(p, id, 10)
+func (a ackCodec) Encode(id uint64, m reconnect.Message, resend bool) (reconnect.Message, error) {
+	return a.AppendEncode(make([]byte, 0, 21+len(m.Data)), id, m, resend)
+}
+
+// AppendEncode lets the Conn reuse its frame buffers, as codec/envelope
+// does.
+func (ackCodec) AppendEncode(dst []byte, id uint64, m reconnect.Message, _ bool) (reconnect.Message, error) {
+	p := strconv.AppendUint(dst, id, 10)
 	p = append(p, '|')
 	return reconnect.Message{Type: m.Type, Data: append(p, m.Data...)}, nil
 }
@@ -115,10 +120,84 @@ func (w *writeAcker) await(j int) error {
 	return nil
 }
 
+// handlerAcker is a plain Write whose ack OnMessage hands over on a
+// channel, as an application in handler mode does its own acks.
+type handlerAcker struct {
+	writeAcker
+	acks chan uint64
+}
+
+func (h *handlerAcker) await(j int) error {
+	if id := <-h.acks; id != uint64(j+1) {
+		return errors.New("unexpected ack " + strconv.FormatUint(id, 10))
+	}
+	return nil
+}
+
+// fateAcker is a tracked Send whose OnFate, on the Conn's reader, hands
+// the receipt over on a channel.
+type fateAcker struct {
+	c     *reconnect.Conn
+	msg   []byte
+	fates chan *reconnect.Receipt
+	put1  func(*reconnect.Receipt)
+}
+
+func (f *fateAcker) put(int) error {
+	_, err := f.c.Send(context.Background(), reconnect.Outgoing{Type: websocket.MessageText, Data: f.msg, OnFate: f.put1})
+	return err
+}
+
+func (f *fateAcker) await(j int) error {
+	r := <-f.fates
+	if r.Fate() != reconnect.FateAcked || r.ID() != uint64(j+1) {
+		return errors.New("not acked in order: " + r.Fate().String())
+	}
+	return nil
+}
+
+// ackImpl sets up one side of BenchmarkAck: its Options, and its acker on
+// the Conn dialed with them.
+type ackImpl struct {
+	name  string
+	setup func(n, window int) (reconnect.Options, func(*reconnect.Conn) acker)
+}
+
+func ackImpls(msg []byte) []ackImpl {
+	return []ackImpl{
+		{"write", func(int, int) (reconnect.Options, func(*reconnect.Conn) acker) {
+			return reconnect.Options{}, func(c *reconnect.Conn) acker { return &writeAcker{c: c, msg: msg} }
+		}},
+		{"send", func(n, _ int) (reconnect.Options, func(*reconnect.Conn) acker) {
+			return reconnect.Options{Codec: ackCodec{}}, func(c *reconnect.Conn) acker {
+				return &sendAcker{c: c, msg: msg, rs: make([]*reconnect.Receipt, n)}
+			}
+		}},
+		{"onmessage", func(_, window int) (reconnect.Options, func(*reconnect.Conn) acker) {
+			acks := make(chan uint64, window+1)
+			o := reconnect.Options{OnMessage: func(_ *reconnect.Conn, m reconnect.Message) {
+				if id, ok := parseAck(m.Data); ok {
+					acks <- id
+				}
+			}}
+			return o, func(c *reconnect.Conn) acker { return &handlerAcker{writeAcker{c: c, msg: msg}, acks} }
+		}},
+		{"onfate", func(_, window int) (reconnect.Options, func(*reconnect.Conn) acker) {
+			fates := make(chan *reconnect.Receipt, window+1)
+			put := func(r *reconnect.Receipt) { fates <- r }
+			return reconnect.Options{Codec: ackCodec{}, OnMessage: func(*reconnect.Conn, reconnect.Message) {}},
+				func(c *reconnect.Conn) acker { return &fateAcker{c: c, msg: msg, fates: fates, put1: put} }
+		}},
+	}
+}
+
 // BenchmarkAck compares a tracked Send, acknowledged through its Codec,
 // with a plain Write whose ack the application reads itself, on the same
 // server and with 64 B payloads. rtt sends one message at a time and
 // reports the round trip to its ack; window keeps 64 unacknowledged.
+// write and send wait in Read and Receipt.Wait; onmessage and onfate are
+// handler mode: the ack reaches the application in OnMessage or OnFate
+// on the Conn's reader, which hands it over on a channel.
 func BenchmarkAck(b *testing.B) {
 	url := serverURL(b) + "/ack"
 	msg := make([]byte, 64)
@@ -127,23 +206,15 @@ func BenchmarkAck(b *testing.B) {
 		window int
 	}{{"rtt", 1}, {"window", 64}} {
 		b.Run(mode.name, func(b *testing.B) {
-			for _, impl := range []struct {
-				name string
-				make func(c *reconnect.Conn, n int) acker
-				opts reconnect.Options
-			}{
-				{"write", func(c *reconnect.Conn, _ int) acker { return &writeAcker{c: c, msg: msg} }, reconnect.Options{}},
-				{"send", func(c *reconnect.Conn, n int) acker {
-					return &sendAcker{c: c, msg: msg, rs: make([]*reconnect.Receipt, n)}
-				}, reconnect.Options{Codec: ackCodec{}}},
-			} {
+			for _, impl := range ackImpls(msg) {
 				b.Run(impl.name, func(b *testing.B) {
-					c, err := reconnect.Dial(context.Background(), url, &impl.opts)
+					opts, newAcker := impl.setup(b.N, mode.window)
+					c, err := reconnect.Dial(context.Background(), url, &opts)
 					if err != nil {
 						b.Fatal(err)
 					}
 					defer c.Close(websocket.StatusNormalClosure, "")
-					ackRun(b, impl.make(c, b.N), mode.window)
+					ackRun(b, newAcker(c), mode.window)
 				})
 			}
 		})

@@ -39,9 +39,9 @@ for round in $(seq "$rounds"); do
 	bench 'Stream/.*' 50000x "${impls[@]}"
 	bench 'Dial' 2000x "${impls[@]}"
 	bench 'Recover' 2000x "${impls[@]}"
-	acks=(write send)
+	acks=(write send onmessage onfate)
 	if ((round % 2 == 0)); then
-		acks=(send write)
+		acks=(onfate onmessage send write)
 	fi
 	bench 'Ack/rtt' 20000x "${acks[@]}"
 	bench 'Ack/window' 50000x "${acks[@]}"
@@ -49,5 +49,5 @@ for round in $(seq "$rounds"); do
 	bench 'DeadPeer' 10x wrapped
 done
 # benchstat's -col /impl needs key=value sub-benchmark names.
-sed -E 's#^(Benchmark[^[:space:]]*)/(raw|wrapped|read|handler|raw-hop|write|send)(-[0-9]+)#\1/impl=\2\3#' "$out/bench.txt" >"$out/bench-impl.txt"
+sed -E 's#^(Benchmark[^[:space:]]*)/(raw|wrapped|read|handler|raw-hop|write|send|onmessage|onfate)(-[0-9]+)#\1/impl=\2\3#' "$out/bench.txt" >"$out/bench-impl.txt"
 go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl "$out/bench-impl.txt"
