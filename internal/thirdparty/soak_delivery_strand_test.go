@@ -20,6 +20,7 @@ var strandedTops = []string{
 	"github.com/Shopify/toxiproxy/v2/stream.(*ChanWriter).Write",
 }
 
+// ignoreStranded ignores goroutines stopped in strandedTops.
 func ignoreStranded() []goleak.Option {
 	var opts []goleak.Option
 	for _, f := range strandedTops {
