@@ -48,15 +48,20 @@ func (r *relay) serve(target string) {
 		if err != nil {
 			return
 		}
-		b, err := net.Dial("tcp", target)
-		if err != nil {
-			a.Close()
-			continue
-		}
-		r.track(a, b)
+		r.track(a)
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
+			// Dialed here, not in the accept loop: under load each dial
+			// waits for the scheduler, and a loop that dials in turn queues
+			// the handshakes of every route behind it for seconds.
+			b, err := net.Dial("tcp", target)
+			if err != nil {
+				a.Close()
+				r.untrack(a)
+				return
+			}
+			r.track(b)
 			var both sync.WaitGroup
 			both.Add(2)
 			go func() { defer both.Done(); drainPipe(a, b) }()

@@ -110,7 +110,7 @@ func startDeliverySoak(t *testing.T, cfg soakConfig) *deliverySoak {
 		c := &dclient{id: i, fateCalls: map[*reconnect.Receipt]int{}}
 		path := "/c/" + strconv.Itoa(i)
 		o := soakOptions(c)
-		o.DialTimeout = 3 * time.Second // the pushes, acks and resends of 100 clients slow the handshakes through the proxies
+		o.DialTimeout = 3 * time.Second // 100 clients under the race detector on a shared machine: handshakes wait their turn in the relays
 		o.Codec, o.Position, o.AckTimeout = envelope.New(env), env.Position, 10*time.Second
 		o.OnConnect = func(ctx context.Context, ws *websocket.Conn) error {
 			resume := reconnect.FromContext(ctx).Positions()[c.stream()].Offset
