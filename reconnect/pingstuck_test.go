@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,26 @@ func TestPingTimeoutDuringItsWriteIsThePingsEnd(t *testing.T) {
 			drain(r.Context(), ws)
 		}
 	})
+	c, rec, sc := dialStuck(t, url)
+	defer c.CloseNow()
+	sc.hold.Store(true)
+	ctx := wstest.Context(t)
+	wstest.PingTick(t, rec.Clock, 7*time.Second)
+	wstest.Wait(t, sc.held, "the ping's write to be held")
+	if !rec.Clock.WaitTimer(ctx, 3*time.Second) {
+		t.Fatal("no pong timer")
+	}
+	rec.Clock.Advance(3 * time.Second)
+	end := rec.Next(t, reconnect.EventDisconnected)
+	if end.Decision.Code != websocket.StatusAbnormalClosure || !strings.Contains(end.Err.Error(), "no pong") {
+		t.Fatalf("ended %v (%v), want 1006 from the missed pong", end.Decision, end.Err)
+	}
+}
+
+// dialStuck dials url with a heartbeat of 7 s and a pong timeout of 3 s
+// through a stuckConn.
+func dialStuck(t *testing.T, url string) (*reconnect.Conn, *wstest.Recorder, *stuckConn) {
+	t.Helper()
 	sc := newStuckConn()
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
@@ -94,17 +115,62 @@ func TestPingTimeoutDuringItsWriteIsThePingsEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, rec, sc
+}
+
+// TestMessagesDuringAHeldPingWriteCountAsLife: a ping whose write is held
+// up while messages arrive is spared when its pong timeout passes, and its
+// ctx must not end then: coder/websocket would close the socket of a live
+// connection. The wait goes on for another window instead; a window
+// without life then ends the connection as the missed pong.
+func TestMessagesDuringAHeldPingWriteCountAsLife(t *testing.T) {
+	send := make(chan struct{})
+	url, _ := wstest.Serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		for range send {
+			if ws.Write(context.Background(), websocket.MessageText, []byte("data")) != nil {
+				return
+			}
+		}
+	})
+	t.Cleanup(func() { close(send) })
+	c, rec, sc := dialStuck(t, url)
 	defer c.CloseNow()
 	sc.hold.Store(true)
 	ctx := wstest.Context(t)
 	wstest.PingTick(t, rec.Clock, 7*time.Second)
 	wstest.Wait(t, sc.held, "the ping's write to be held")
-	if !rec.Clock.WaitTimer(ctx, 3*time.Second) {
-		t.Fatal("no pong timer")
+	for i := range 2 {
+		nextPongWindow(t, ctx, rec, i)
+		send <- struct{}{}
+		if got, err := wstest.Read(t, c); got != "data" {
+			t.Fatalf("window %d: read = %q, %v", i, got, err)
+		}
+		rec.Clock.Advance(3 * time.Second)
 	}
-	rec.Clock.Advance(3 * time.Second)
+	nextPongWindow(t, ctx, rec, 2)
+	rec.Clock.Advance(3 * time.Second) // a window without life
 	end := rec.Next(t, reconnect.EventDisconnected)
 	if end.Decision.Code != websocket.StatusAbnormalClosure || !strings.Contains(end.Err.Error(), "no pong") {
 		t.Fatalf("ended %v (%v), want 1006 from the missed pong", end.Decision, end.Err)
+	}
+}
+
+// nextPongWindow waits for the pending ping's next pong window of 3 s, and
+// fails if the connection ended instead.
+func nextPongWindow(t *testing.T, ctx context.Context, rec *wstest.Recorder, i int) {
+	t.Helper()
+	ended := func() bool { return rec.Count(reconnect.EventDisconnected) > 0 }
+	ok := rec.Clock.WaitFor(ctx, func(p []time.Duration) bool { return slices.Contains(p, 3*time.Second) || ended() })
+	switch {
+	case ended():
+		end := rec.Next(t, reconnect.EventDisconnected)
+		t.Fatalf("window %d: a live connection ended: %v (%v)", i, end.Decision, end.Err)
+	case !ok:
+		t.Fatalf("window %d: no pong window armed", i)
 	}
 }
