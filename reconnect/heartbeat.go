@@ -14,8 +14,15 @@ import (
 // errPingTimeout is the context cause of a ping that got no pong in time.
 var errPingTimeout = timeoutError{"ping"}
 
-// heartbeat pings one connection every interval from a Clock.AfterFunc
-// callback, so an idle connection costs no goroutine between pings.
+// pingJitter divides PingInterval into the most that each wait falls
+// short of it at random, so that Conns dialled together do not ping
+// together for their whole life. Short, not long: PingInterval stays the
+// longest gap, and a dead peer is found no later.
+const pingJitter = 10
+
+// heartbeat pings one connection every interval, less a random part of a
+// pingJitter-th of it, from a Clock.AfterFunc callback, so an idle
+// connection costs no goroutine between pings.
 //
 // A pong is only seen while the connection's reader is reading. While the
 // reader waits for room in the receive buffer or runs OnMessage, the
@@ -24,6 +31,7 @@ var errPingTimeout = timeoutError{"ping"}
 type heartbeat struct {
 	interval, timeout time.Duration
 	clock             Clock
+	rand              func() float64 // Policy.Rand, safe for concurrent use
 
 	paused    atomic.Bool    // the reader is held up by the application
 	pauses    atomic.Uint64  // pauses so far
@@ -39,7 +47,8 @@ type heartbeat struct {
 }
 
 func newHeartbeat(o *Options, onMessage *atomic.Uint64) *heartbeat {
-	return &heartbeat{interval: o.PingInterval, timeout: o.PingTimeout, clock: o.Clock, onMessage: onMessage}
+	return &heartbeat{interval: o.PingInterval, timeout: o.PingTimeout, clock: o.Clock,
+		rand: o.Policy.Rand, onMessage: onMessage}
 }
 
 // held reports whether the application holds the reader up now.
@@ -65,7 +74,16 @@ func (h *heartbeat) resume() { h.paused.Store(false) }
 
 func (h *heartbeat) armLocked() {
 	h.running.Add(1)
-	h.timer = h.clock.AfterFunc(h.interval, h.tick)
+	h.timer = h.clock.AfterFunc(pingWait(h.interval, h.rand()), h.tick)
+}
+
+// pingWait returns interval less the part r, in [0, 1), of a pingJitter-th
+// of it; an r out of range counts as the nearest end.
+func pingWait(interval time.Duration, r float64) time.Duration {
+	if !(r > 0) { // NaN too
+		r = 0
+	}
+	return interval - time.Duration(float64(interval/pingJitter)*min(r, 1))
 }
 
 func (h *heartbeat) tick() {
