@@ -168,8 +168,10 @@
 //
 // An idle Conn keeps one goroutine: the supervisor, which is also the
 // connection's only reader. The heartbeat runs from a timer callback only
-// while a ping is due. A short-lived goroutine flushes the send buffer
-// after a reconnect, and another runs each Dialer call.
+// while a ping is due; each wait is Options.PingInterval less a random
+// part of up to a tenth of it (from Policy.Rand), so that Conns dialled
+// together do not ping in step. A short-lived goroutine flushes the send
+// buffer after a reconnect, and another runs each Dialer call.
 //
 // Hooks and where they run: OnConnect, OnMessage, MessageKey,
 // Observer.OnEvent, Policy.Classifier and DialBudget.Wait on the

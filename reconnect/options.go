@@ -136,13 +136,18 @@ type Options struct {
 	// alive. Pongs are only seen while the connection is read, so a ping
 	// is skipped while the receive buffer is full or OnMessage runs: an
 	// application that is slow would otherwise be taken for a dead peer.
-	// Defaults to 30 s; negative disables the heartbeat.
+	// Each wait is PingInterval less a random part of up to a tenth of it
+	// (from Policy.Rand), so that Conns dialled together do not ping in
+	// step; PingInterval is the longest gap. Defaults to 30 s; negative
+	// disables the heartbeat.
 	PingInterval time.Duration
 
 	// PingTimeout is how long to wait for the pong. A missed pong ends the
 	// connection as a 1006 abnormal closure, and it reconnects, unless
 	// bytes arrived meanwhile (any inbound frame counts as life, a part
-	// of a long message too) or the application held the reader up. Defaults to 10 s; negative means
+	// of a long message too) or the application held the reader up: then
+	// the pong may be queued behind them, and the wait goes on for another
+	// PingTimeout. Defaults to 10 s; negative means
 	// no timeout: only a failed read or write ends a silent connection.
 	PingTimeout time.Duration
 
