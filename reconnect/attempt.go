@@ -35,6 +35,9 @@ func (c *Conn) dialNext(t *tries, gen uint64, ep int, e endpoint, rotation bool)
 	lk, d, err := c.try(a, e)
 	if err != nil {
 		t.last, t.err = d, err
+		if !rotation {
+			c.lastFailure.Store(&d) // for a Dial that returns while a hook runs
+		}
 	}
 	return lk
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wsreconnect/wsreconnect/internal/redact"
 	"github.com/wsreconnect/wsreconnect/internal/wsproto"
+	"github.com/wsreconnect/wsreconnect/policy"
 )
 
 // Conn is a WebSocket connection that reconnects. It is safe for
@@ -34,6 +35,9 @@ type Conn struct {
 	told   chan struct{} // closed once the Observer has had EventClosed
 	reset  atomic.Bool   // ResetBackoff was called
 	rtt    atomic.Int64  // the heartbeat's last round trip
+	// lastFailure is the decision on the last failed attempt, for a Dial
+	// whose ctx ends while a hook holds the supervisor.
+	lastFailure atomic.Pointer[policy.Decision]
 
 	// writable is the current connection once OnConnect has run and the
 	// send buffer is flushed; Write uses it without taking mu.
@@ -116,9 +120,14 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		if err := c.Err(); err != nil {
 			return nil, err
 		}
-		// A hook ignoring its ctx still holds the supervisor; the Conn
-		// ends as soon as it returns.
-		return nil, &Error{Kind: KindCanceled, Decision: canceledDecision, Err: ctx.Err()}
+		// A hook (one ignoring its ctx, or the Observer that saw the
+		// attempt fail) still holds the supervisor; the Conn ends as soon
+		// as it returns. The last failure says why, as it would have.
+		d := canceledDecision
+		if p := c.lastFailure.Load(); p != nil {
+			d = *p
+		}
+		return nil, &Error{Kind: KindCanceled, Decision: d, Err: ctx.Err()}
 	}
 }
 
