@@ -21,35 +21,6 @@ import (
 // secrets, so whatever is redacted was found in the error itself.
 const connURL = "ws://app.example/ws"
 
-// chain returns err and every error under it, through Unwrap() error and
-// Unwrap() []error, as an error reporter walks them.
-func chain(err error) []error {
-	if err == nil {
-		return nil
-	}
-	out := []error{err}
-	switch u := err.(type) {
-	case interface{ Unwrap() error }:
-		out = append(out, chain(u.Unwrap())...)
-	case interface{ Unwrap() []error }:
-		for _, e := range u.Unwrap() {
-			out = append(out, chain(e)...)
-		}
-	}
-	return out
-}
-
-// leaks returns the texts in err's chain that contain marker.
-func leaks(err error, marker string) []string {
-	var bad []string
-	for _, e := range chain(err) {
-		if strings.Contains(e.Error(), marker) {
-			bad = append(bad, fmt.Sprintf("%T: %s", e, e))
-		}
-	}
-	return bad
-}
-
 // TestCustomDialerSecretsRedacted dials, through a custom Dialer, URLs
 // that the Conn does not know (another host, a token, a user and
 // password) and checks every error the Conn hands out.
@@ -103,7 +74,7 @@ func TestCustomDialerSecretsRedacted(t *testing.T) {
 			if c != nil || err == nil {
 				t.Fatalf("Dial = %v, %v; want an error", c, err)
 			}
-			if len(leaks(<-raw, "SECRET")) == 0 {
+			if len(wstest.Leaks(<-raw, "SECRET")) == 0 {
 				t.Fatal("control: the Dialer's error does not carry the secret")
 			}
 			errs := []error{err}
@@ -113,7 +84,7 @@ func TestCustomDialerSecretsRedacted(t *testing.T) {
 				}
 			}
 			for _, e := range errs {
-				if bad := leaks(e, "SECRET"); len(bad) > 0 {
+				if bad := wstest.Leaks(e, "SECRET"); len(bad) > 0 {
 					t.Fatalf("secrets in the chain of %v:\n%s", e, strings.Join(bad, "\n"))
 				}
 			}

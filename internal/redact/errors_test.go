@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/wsreconnect/wsreconnect/internal/redact"
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 )
 
 // connURL is the URL the errors in these tests come from; it has no
@@ -79,35 +80,6 @@ func TestScrubText(t *testing.T) {
 	}
 }
 
-// chain returns err and every error under it, through Unwrap() error and
-// Unwrap() []error, as an error reporter walks them.
-func chain(err error) []error {
-	if err == nil {
-		return nil
-	}
-	out := []error{err}
-	switch u := err.(type) {
-	case interface{ Unwrap() error }:
-		out = append(out, chain(u.Unwrap())...)
-	case interface{ Unwrap() []error }:
-		for _, e := range u.Unwrap() {
-			out = append(out, chain(e)...)
-		}
-	}
-	return out
-}
-
-// leaks returns the texts in err's chain that contain marker.
-func leaks(err error, marker string) []string {
-	var bad []string
-	for _, e := range chain(err) {
-		if strings.Contains(e.Error(), marker) {
-			bad = append(bad, fmt.Sprintf("%T: %s", e, e))
-		}
-	}
-	return bad
-}
-
 func TestScrubKeepsTheChain(t *testing.T) {
 	t.Parallel()
 	const secretURL = "ws://usr-SECRET:pw-SECRET@h/x?token=tok-SECRET"
@@ -131,14 +103,14 @@ func TestScrubKeepsTheChain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if len(leaks(tt.err, "SECRET")) == 0 {
+			if len(wstest.Leaks(tt.err, "SECRET")) == 0 {
 				t.Fatal("control: the unscrubbed chain does not carry the secret")
 			}
 			got := redact.Errors(tt.raw, nil)(tt.err)
-			if bad := leaks(got, "SECRET"); len(bad) > 0 {
+			if bad := wstest.Leaks(got, "SECRET"); len(bad) > 0 {
 				t.Fatalf("secrets in the chain:\n%s", strings.Join(bad, "\n"))
 			}
-			if n, want := len(chain(got)), len(chain(tt.err)); n != want {
+			if n, want := len(wstest.Chain(got)), len(wstest.Chain(tt.err)); n != want {
 				t.Fatalf("chain has %d errors, want %d", n, want)
 			}
 			if tt.is != nil && !errors.Is(got, tt.is) {
