@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -105,10 +107,63 @@ var hookSites = []hookSite{
 			return nil
 		})
 	}},
+	{"Codec", "Codec", func(o *reconnect.Options, act func()) {
+		o.Codec = siteCodec{func(m reconnect.Message) {
+			if m.Generation == 2 {
+				act()
+			}
+		}}
+	}},
+	{"Position", "Position", func(o *reconnect.Options, act func()) {
+		var n atomic.Uint64
+		o.Position = func(m reconnect.Message) (reconnect.Position, bool) {
+			if m.Generation == 2 {
+				act()
+			}
+			return reconnect.Position{Stream: "s", Offset: n.Add(1)}, true
+		}
+	}},
+	{"OnFate", "OnFate", func(o *reconnect.Options, act func()) {
+		// A send made in the second OnConnect goes out after it; the echo
+		// server's answer acknowledges it, and OnFate runs.
+		o.Codec = siteCodec{}
+		var n atomic.Int32
+		o.OnConnect = func(ctx context.Context, _ *websocket.Conn) error {
+			if n.Add(1) == 2 {
+				_, err := reconnect.FromContext(ctx).Send(ctx, reconnect.Outgoing{
+					Type: websocket.MessageText, Data: []byte("tracked"),
+					OnFate: func(*reconnect.Receipt) { act() },
+				})
+				return err
+			}
+			return nil
+		}
+	}},
 	observerSite("Observer attempt", func(e reconnect.Event) bool { return e.Kind == reconnect.EventAttempt && e.Generation == 2 }),
 	observerSite("Observer disconnected", func(e reconnect.Event) bool { return e.Kind == reconnect.EventDisconnected }),
 	observerSite("Observer waiting", func(e reconnect.Event) bool { return e.Kind == reconnect.EventWaiting }),
 	observerSite("Observer connected", func(e reconnect.Event) bool { return e.Kind == reconnect.EventConnected && e.Generation == 2 }),
+}
+
+// siteCodec frames a tracked message as "#id" and takes an echoed "#id"
+// for its ack; every other frame is delivered, after seen.
+type siteCodec struct{ seen func(reconnect.Message) }
+
+func (siteCodec) Encode(id uint64, m reconnect.Message, _ bool) (reconnect.Message, error) {
+	m.Data = []byte("#" + strconv.FormatUint(id, 10))
+	return m, nil
+}
+
+func (sc siteCodec) Decode(m reconnect.Message, ack func(reconnect.Ack), deliver func(reconnect.Message)) error {
+	if id, err := strconv.ParseUint(strings.TrimPrefix(string(m.Data), "#"), 10, 64); err == nil && strings.HasPrefix(string(m.Data), "#") {
+		ack(reconnect.Ack{ID: id})
+		return nil
+	}
+	if sc.seen != nil {
+		sc.seen(m)
+	}
+	deliver(m)
+	return nil
 }
 
 // dropOnce sends "m" on every connection; it closes the first with 1001
