@@ -22,11 +22,11 @@ type book struct {
 // client's own (GC, a full buffer) does not look like a quiet symbol.
 func (f *client) check(gen uint64, u update) (quiet string) {
 	f.st.updates++
-	if gen != f.gen { // a new connection: every symbol starts its clock
+	if gen != f.gen { // a new connection: no symbol's clock starts before it
 		f.flushResync()
 		f.gen = gen
 		for _, s := range f.symbols {
-			f.seen[s] = u.T
+			f.seen[s] = max(f.seen[s], u.T) // u may be an old update, replayed
 		}
 	}
 	b, ok := f.books[u.S]
