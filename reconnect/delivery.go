@@ -79,7 +79,7 @@ func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
 		return nil, fmt.Errorf("failed to send: %w", err)
 	}
 	r := newReceipt(m.Data)
-	r.msg.Type, r.dead, r.onFate = m.Type, m.Deadline, m.OnFate
+	r.c, r.msg.Type, r.dead, r.onFate = c, m.Type, m.Deadline, m.OnFate
 	if r.dead.IsZero() && c.opts.Expiry > 0 {
 		r.dead = c.now().Add(c.opts.Expiry)
 	}

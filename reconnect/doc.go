@@ -140,11 +140,16 @@
 //
 // Cost: a Send of up to 1 KiB allocates once (its Receipt, with a copy of
 // the data); a Codec that also implements AppendEncoder frames into
-// buffers the Conn reuses. A Wait whose ctx cannot end needs no channel,
-// but it is woken by the Conn's reader: unlike Read it never reads the
-// connection itself, since the reader delivers every frame (messages,
-// other acks, OnMessage) and a Wait wants only its own fate. In handler
-// mode, OnFate runs on the reader with no hand-off at all.
+// buffers the Conn reuses. A Wait whose ctx cannot end needs no channel
+// and, in Read mode, reads the connection itself as a Read whose ctx
+// cannot end does: the ack it reads settles its Receipt on its own
+// goroutine, with no hand-off, and the messages a frame delivers go to
+// the receive buffer for Read (a Wait never takes one; with the buffer
+// full it leaves the reading to the Conn's reader). In handler mode, OnFate runs on the reader with no hand-off at
+// all. OnFate and Decode run on whichever goroutine read the frame, and
+// nothing is read while they run: like OnMessage, they must not wait for
+// another fate or message (a Wait or Read whose ctx cannot end would wait
+// for ever).
 //
 // Expiry: Outgoing.Deadline, WriteUntil, or Options.Expiry for both. An
 // expired message is never written; a tracked one settles FateExpired at

@@ -122,6 +122,12 @@ func (c *Conn) pipeline(lk *link, hb *heartbeat, h func(*Conn, Message), m Messa
 	}
 	if len(f.batch) == 0 {
 		hb.seen.Add(1) // a pure ack is life too
+		if h == nil && c.in.handToFates(lk) {
+			if err, ok := c.awaitRole(lk); !ok {
+				return err, true
+			}
+		}
+		return nil, false
 	}
 	for i, d := range f.batch {
 		ok, stop := c.position(f, d, true)

@@ -40,6 +40,8 @@ type inbox struct {
 	direct int           // waiting Reads that may take the role
 	stamp  uint64        // messages Reads read themselves, for the lease
 	back   chan struct{} // a token wakes the Conn's reader: the role may be back
+	fates  int           // Waits (awaitFate) that may take the role
+	fated  chan struct{} // a token wakes one of them; made by the first
 }
 
 func newInbox(maxMsgs, maxBytes int) inbox {

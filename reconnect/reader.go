@@ -61,6 +61,15 @@ import (
 //   - A rotation's overlap that a Read ends (its duplicate check done) is
 //     reported by the Conn's reader: the Read sends a token on inbox.back
 //     and awaitRole calls rotatedEvent.
+//   - A Receipt.Wait whose ctx cannot end, in Read mode, takes an idle
+//     role as such a Read does (awaitFate), but it never takes a message:
+//     what it reads goes through directFrame to the end of the buffer, for
+//     Read, so it needs room in the buffer rather than an empty one, and
+//     with the buffer full it gives the role back to the Conn's reader,
+//     which waits for room. So a Wait reads at most one frame past the
+//     bound, as a Read does. inbox.fates counts the Waits waiting; the
+//     Conn's reader hands them the role after a frame that delivered
+//     nothing (an ack), with room in the buffer (handToFates).
 
 // The roles; see above.
 const (
@@ -88,6 +97,72 @@ func (in *inbox) handOver(lk *link, m Message, k msgKey) bool {
 	lk.hb.pause()
 	token(in.arrived)
 	return true
+}
+
+// handToFates gives the role to the Waits, after a frame that delivered
+// nothing, if one waits and the buffer has room.
+func (in *inbox) handToFates(lk *link) bool {
+	in.mu.Lock()
+	if in.fates == 0 || in.fullLocked(0) || in.lk != lk || lk.retired.Load() {
+		in.mu.Unlock()
+		return false
+	}
+	in.role = roleIdle
+	in.mu.Unlock()
+	lk.hb.pause()
+	token(in.fated)
+	return true
+}
+
+// awaitFate is a Wait for r whose ctx cannot end, in Read mode: while r is
+// pending it reads the connection itself whenever it may, so the ack it
+// reads settles r with no goroutine hand-off. It returns once r's fate is
+// known, or when it must leave the wait to r's channel.
+func (c *Conn) awaitFate(r *Receipt) {
+	in := &c.in
+	for !r.settled() {
+		lk, wake := in.takeForFate()
+		if lk != nil {
+			c.readDirect(lk) // a piped frame: what it delivers is buffered
+			continue
+		}
+		select {
+		case <-r.Done():
+		case <-wake:
+		}
+		in.unwaitFate()
+	}
+}
+
+// takeForFate gives a Wait the role if it is idle and the buffer has
+// room (a Wait only adds to it, so order holds); otherwise it registers
+// the Wait and returns the channel that wakes it.
+func (in *inbox) takeForFate() (*link, chan struct{}) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.role == roleIdle && in.lk != nil {
+		if !in.fullLocked(0) {
+			in.role = roleRead
+			return in.lk, nil
+		}
+		in.role = roleConn // full: the reader waits for room instead
+		token(in.back)
+	}
+	if in.fated == nil {
+		in.fated = make(chan struct{}, 1)
+	}
+	in.fates++
+	return nil, in.fated
+}
+
+// unwaitFate unregisters a Wait; an idle role passes on to the next one.
+func (in *inbox) unwaitFate() {
+	in.mu.Lock()
+	in.fates--
+	if in.fates > 0 && in.role == roleIdle {
+		token(in.fated)
+	}
+	in.mu.Unlock()
 }
 
 // awaitRole parks the Conn's reader while the Reads hold the role. It
@@ -174,6 +249,9 @@ func (c *Conn) readDirect(lk *link) (m Message, ok bool) {
 		in.role = roleIdle
 		in.stamp++
 		defer lk.hb.pause()
+		if in.fates > 0 { // a Wait may read next
+			defer token(in.fated)
+		}
 	}
 	if piped { // the Read takes what it delivered from the buffer
 		in.mu.Unlock()

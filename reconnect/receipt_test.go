@@ -6,7 +6,19 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"unsafe"
 )
+
+// TestReceiptSizeClass: a Receipt with a 64 B message is one allocation
+// of the 256 B size class (BENCHMARKS.md counts its bytes per send).
+func TestReceiptSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(struct {
+		r Receipt
+		b [64]byte
+	}{}); n > 256 {
+		t.Errorf("a Receipt with a 64 B message takes %d B, want at most 256", n)
+	}
+}
 
 func TestNewReceiptCopiesData(t *testing.T) {
 	t.Parallel()
