@@ -30,6 +30,9 @@ const (
 	// LabelAckTimeout: a tracked message waited longer than
 	// Options.AckTimeout for its ack on the connection that ended.
 	LabelAckTimeout = "ack_timeout"
+	// LabelRotated: a rotation replaced the connection (Conn.Rotate,
+	// Options.MaxAge, a failback).
+	LabelRotated = "rotated"
 )
 
 // The decisions behind the labels.
@@ -40,4 +43,5 @@ var (
 	reconnectDecision  = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelReconnect}
 	staleDecision      = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelStale}
 	ackTimeoutDecision = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelAckTimeout}
+	rotatedDecision    = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelRotated}
 )

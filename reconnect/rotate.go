@@ -28,9 +28,6 @@ import (
 // messages. Either way the new connection's first read starts before the
 // switch (readFirst), and a connection that ended is never switched to.
 
-// LabelRotated labels the end of a connection that a rotation replaced.
-const LabelRotated = "rotated"
-
 // linkRotation is a connection's part in rotations: as the old one
 // (replaced, retired, drained, rot), as the new one (rotated, first,
 // filter), and its failback timer. The atomics need no lock, but retired
@@ -65,8 +62,7 @@ type connRotation struct {
 }
 
 var (
-	rotatedDecision = policy.Decision{Category: policy.Retryable, Outcome: policy.Retry, Label: LabelRotated}
-	errRotated      = errors.New("reconnect: replaced by a rotation")
+	errRotated = errors.New("reconnect: replaced by a rotation")
 	// errOvertaken abandons a rotation whose old connection ended first:
 	// the supervisor reconnects as after any end.
 	errOvertaken = errors.New("reconnect: rotation abandoned: the connection ended first")
