@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/wsreconnect/wsreconnect/internal/fakeclock"
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
@@ -214,4 +215,23 @@ func TestCredentialRefreshReadsAsARefresh(t *testing.T) {
 	if !outage || !session {
 		t.Fatalf("spans: outage %v, session %v", outage, session)
 	}
+	if !disconnectedAs(t, h, refresh) {
+		t.Errorf("websocket.client.disconnections: no point with %v", refresh.Value.String())
+	}
+}
+
+// disconnectedAs reports whether a point of websocket.client.disconnections
+// carries kv.
+func disconnectedAs(t *testing.T, h *harness, kv attribute.KeyValue) bool {
+	t.Helper()
+	for _, m := range h.metrics(t).Metrics {
+		if s, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "websocket.client.disconnections" {
+			for _, p := range s.DataPoints {
+				if v, ok := p.Attributes.Value(kv.Key); ok && v == kv.Value {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -44,6 +44,8 @@ func TestEventLogValue(t *testing.T) {
 			`{"kind":"waiting","gen":1,"attempt":2,"delay":1500000000,"decision":{"outcome":"retry","label":"handshake_503","category":"retryable","status":503,"min_delay":7000000000}}`},
 		{"disconnected", reconnect.Event{Kind: reconnect.EventDisconnected, Generation: 4, Duration: time.Minute, Decision: stop, Err: errors.New("kicked")},
 			`{"kind":"disconnected","gen":4,"duration":60000000000,"decision":{"outcome":"stop","label":"close_1008","category":"terminal","code":1008},"err":"kicked"}`},
+		{"refresh", reconnect.Event{Kind: reconnect.EventDisconnected, Generation: 2, Decision: policy.Decision{Category: policy.AppDefined, Outcome: policy.Stop, Code: 4401, Label: "close_app", Auth: true}, Refresh: true},
+			`{"kind":"disconnected","gen":2,"decision":{"outcome":"stop","label":"close_app","category":"application-defined","code":4401,"auth":true},"refresh":true}`},
 		{"rotated", reconnect.Event{Kind: reconnect.EventRotated, Generation: 5, Rotation: true, Dropped: 3},
 			`{"kind":"rotated","gen":5,"rotation":true,"dropped":3}`},
 		{"error", &reconnect.Error{Kind: reconnect.KindTerminal, Decision: stop, Attempts: 1, Err: errors.New("kicked")},

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -139,5 +140,26 @@ func TestOutputExplainsItself(t *testing.T) {
 	}
 	if strings.Contains(s, "resyncs") {
 		t.Errorf("the table still says resyncs:\n%s", s)
+	}
+}
+
+// TestBaselineSaysWhatWasMissed: after a plain reconnect that did not
+// resume, the baseline line says in words how many updates the outage
+// cost, not as a bare "(+21)".
+func TestBaselineSaysWhatWasMissed(t *testing.T) {
+	t.Parallel()
+	var lines []string
+	f := newClient([]string{"AAA"}, "", time.Second, func(format string, a ...any) {
+		lines = append(lines, fmt.Sprintf(format, a...))
+	})
+	defer f.close()
+	f.check(1, update{S: "AAA", Seq: 5})
+	f.check(2, update{S: "AAA", Seq: 27})
+	want := []string{"gen 1: baseline AAA 5", "gen 2: baseline AAA 27 (21 missed while down)"}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("lines %q, want %q", lines, want)
+	}
+	if f.st.resyncs != 1 {
+		t.Fatalf("%d new baselines counted, want 1", f.st.resyncs)
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -254,5 +256,32 @@ func checkAllBack(t *testing.T, out string, runs int, back string) {
 	t.Helper()
 	if got := strings.Count(out, "| "+back+" |"); got != runs {
 		t.Errorf("%d table rows with %s back, want %d:\n%s", got, back, runs, out)
+	}
+}
+
+// TestHelp: -h says what herd does and lists its flags, and runs nothing.
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if _, err := parseArgs([]string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("parseArgs(-h) = %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"usage: go run ./examples/herd", "restarts a local WebSocket server", "-simulate"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h does not say %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestParseArgs: the flags reach the config, and a stray argument is an
+// error rather than a run that ignores it.
+func TestParseArgs(t *testing.T) {
+	t.Parallel()
+	c, err := parseArgs([]string{"-n", "7", "-scenario", "drop"}, io.Discard)
+	if err != nil || c.n != 7 || c.scenario != "drop" || c.strategy != "all" {
+		t.Fatalf("parseArgs = %+v, %v; want n 7, scenario drop, strategy all", c, err)
+	}
+	if _, err := parseArgs([]string{"extra"}, io.Discard); err == nil {
+		t.Fatal("parseArgs(extra) = nil, want an error")
 	}
 }

@@ -65,27 +65,48 @@ flags:
 `
 
 func main() {
-	var c config
-	flag.IntVar(&c.n, "n", 2000, "number of clients")
-	flag.StringVar(&c.scenario, "scenario", "both", "1012, drop or both")
-	flag.StringVar(&c.strategy, "strategy", "all", "fixed, backoff-v4, ours or all")
-	flag.IntVar(&c.capacity, "capacity", 0, "handshakes the server admits per 100 ms after the restart (0: n/8)")
-	flag.DurationVar(&c.downtime, "downtime", 200*time.Millisecond, "how long the server is down")
-	flag.DurationVar(&c.duration, "duration", 15*time.Second, "how long to wait for the clients to come back, per run")
-	flag.IntVar(&c.simulate, "simulate", 0, "simulate this many clients instead of connecting any")
-	flag.DurationVar(&c.minUptime, "min-uptime", time.Second, "the clients' MinUptime; the server restarts after it")
-	flag.DurationVar(&c.initial, "initial", 0, "ours' Backoff.Initial and backoff-v4's InitialInterval (0: their defaults, 500 ms)")
-	flag.DurationVar(&c.refusedSpread, "refused-spread", 0, "ours: RefusedSpread (0: the default, negative: none)")
-	flag.StringVar(&c.csv, "csv", "", "also write the accepts per 50 ms of every run to this CSV file")
-	flag.Usage = func() {
-		fmt.Fprint(flag.CommandLine.Output(), usage)
-		flag.PrintDefaults()
+	c, err := parseArgs(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
 	}
-	flag.Parse()
 	if err := run(context.Background(), os.Stdout, c); err != nil {
 		fmt.Fprintln(os.Stderr, "herd:", err)
 		os.Exit(1)
 	}
+}
+
+// parseArgs reads the command line; -h prints what herd does and its
+// flags to out and returns flag.ErrHelp.
+func parseArgs(args []string, out io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("herd", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.IntVar(&c.n, "n", 2000, "number of clients")
+	fs.StringVar(&c.scenario, "scenario", "both", "1012, drop or both")
+	fs.StringVar(&c.strategy, "strategy", "all", "fixed, backoff-v4, ours or all")
+	fs.IntVar(&c.capacity, "capacity", 0, "handshakes the server admits per 100 ms after the restart (0: n/8)")
+	fs.DurationVar(&c.downtime, "downtime", 200*time.Millisecond, "how long the server is down")
+	fs.DurationVar(&c.duration, "duration", 15*time.Second, "how long to wait for the clients to come back, per run")
+	fs.IntVar(&c.simulate, "simulate", 0, "simulate this many clients instead of connecting any")
+	fs.DurationVar(&c.minUptime, "min-uptime", time.Second, "the clients' MinUptime; the server restarts after it")
+	fs.DurationVar(&c.initial, "initial", 0, "ours' Backoff.Initial and backoff-v4's InitialInterval (0: their defaults, 500 ms)")
+	fs.DurationVar(&c.refusedSpread, "refused-spread", 0, "ours: RefusedSpread (0: the default, negative: none)")
+	fs.StringVar(&c.csv, "csv", "", "also write the accepts per 50 ms of every run to this CSV file")
+	fs.Usage = func() {
+		fmt.Fprint(out, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return config{}, fmt.Errorf("failed to parse the command line: unexpected %q", fs.Arg(0))
+	}
+	return c, nil
 }
 
 func run(ctx context.Context, w io.Writer, c config) error {
