@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -274,25 +273,6 @@ func matches(line, want map[string]any) bool {
 		}
 	}
 	return true
-}
-
-// lockedBuffer is a bytes.Buffer safe for the concurrent writes of the
-// showcase's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // TestGiveUpLineNamesTheLimit: the give-up line says which limit ended

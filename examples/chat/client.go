@@ -20,7 +20,8 @@ import (
 // flushed after the reconnect; a message that was on the wire when the
 // connection died is lost in flight, which only an application ack can
 // tell, so the client re-sends unacknowledged messages after a reconnect
-// (the server drops duplicates by id).
+// (the server drops duplicates by id). Conn.Send does this in the library
+// (-receipts, receipts.go); here it is by hand, on plain Write.
 type demoClient struct {
 	name string
 	conn *reconnect.Conn

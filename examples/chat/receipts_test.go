@@ -1,44 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// syncBuffer is a bytes.Buffer safe for the client's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// waitFor waits until out contains want, bounded.
-func waitFor(t *testing.T, out *syncBuffer, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q within 10 s; stderr:\n%s", want, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // TestReceipts: a -url -receipts client gets a receipt for a line sent
 // while connected, and for a line typed while the server restarts, once
@@ -52,14 +20,14 @@ func TestReceipts(t *testing.T) {
 	cfg := shortConfig(t)
 	cfg.url, cfg.name, cfg.receipts, cfg.logJSON = srv.URL(), "ann", true, false
 	in, typing := io.Pipe()
-	var stdout, stderr syncBuffer
+	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() { done <- runClient(context.Background(), cfg, in, &stdout, &stderr) }()
 
 	watcher := cfg
 	watcher.name, watcher.receipts = "bob", false
 	seenIn, seenW := io.Pipe()
-	var bobOut, bobErr syncBuffer
+	var bobOut, bobErr lockedBuffer
 	bobDone := make(chan int, 1)
 	go func() { bobDone <- runClient(context.Background(), watcher, seenIn, &bobOut, &bobErr) }()
 	waitFor(t, &bobErr, "connected")
