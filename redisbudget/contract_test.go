@@ -109,3 +109,62 @@ func TestCloseEndsWait(t *testing.T) {
 		t.Fatalf("%s: the Conn waiting for its budget did not end within %v of Close", t.Name(), bound)
 	}
 }
+
+// TestCancelledWait: a Wait whose ctx has already ended returns its
+// error and asks Redis nothing, whether or not another Wait holds the turn.
+func TestCancelledWait(t *testing.T) {
+	srv := redistest.Start(t)
+	rc := newCounted(t, srv.URL())
+	l, err := redisbudget.New(redisbudget.Options{Client: rc, Key: t.Name(), Rate: 1000})
+	if err != nil {
+		t.Fatalf("%s: New: %v", t.Name(), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 20 {
+		if err := l.Wait(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s: Wait %d with an ended ctx = %v; want context.Canceled", t.Name(), i, err)
+		}
+	}
+	if n := rc.n.Load(); n != 0 {
+		t.Errorf("%s: %d Redis commands for Waits whose ctx had ended; want 0", t.Name(), n)
+	}
+}
+
+// TestObservePanicInConn: a panic in Observe fails that attempt of a
+// Conn as retryable (label dial_budget, a *reconnect.PanicError), and the
+// Conn connects on the next.
+func TestObservePanicInConn(t *testing.T) {
+	srv := redistest.Start(t)
+	var calls atomic.Int32
+	l, err := redisbudget.New(redisbudget.Options{URL: srv.URL(), Key: t.Name(), Rate: 1000, Burst: 100,
+		Observe: func(redisbudget.Event) {
+			if calls.Add(1) == 1 {
+				panic("observe")
+			}
+		}})
+	if err != nil {
+		t.Fatalf("%s: New: %v", t.Name(), err)
+	}
+	defer l.Close()
+	h := hub.New()
+	defer h.Close()
+	var failed atomic.Pointer[reconnect.Event]
+	obs := reconnect.ObserverFunc(func(e reconnect.Event) {
+		if e.Kind == reconnect.EventAttemptDone && e.Err != nil {
+			failed.CompareAndSwap(nil, &e)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	defer cancel()
+	c, err := reconnect.Dial(ctx, h.URL(), &reconnect.Options{DialBudget: l, PingInterval: -1, Observer: obs})
+	if err != nil {
+		t.Fatalf("%s: Dial after a panic in Observe: %v", t.Name(), err)
+	}
+	c.CloseNow()
+	e := failed.Load()
+	var p *reconnect.PanicError
+	if e == nil || !errors.As(e.Err, &p) || e.Decision.Label != "dial_budget" || !e.Decision.Retry() {
+		t.Errorf("%s: the failed attempt = %+v; want a retryable dial_budget failure holding a *reconnect.PanicError", t.Name(), e)
+	}
+}

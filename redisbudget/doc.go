@@ -7,7 +7,7 @@
 //	budget, err := redisbudget.New(redisbudget.Options{
 //		URL:       "redis://:password@budget-redis:6379/0",
 //		Key:       "okx:203.0.113.7:dial", // venue, egress IP
-//		Rate:      3, Period: time.Second, Burst: 1,
+//		Rate:      27, Period: 10 * time.Second, Burst: 1, // 90 % of OKX's 3 a second
 //		Processes: 20, // the fleet's size: each one's share when Redis is down
 //	})
 //	if err != nil {

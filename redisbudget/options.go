@@ -65,14 +65,20 @@ type Options struct {
 	Probe time.Duration
 
 	// Observe, when set, receives every wait, every Redis error and
-	// every change between Redis and the fallback, in order, after the
-	// wait. It runs on a goroutine of its own that Wait waits for until
-	// ctx ends, so it may block or call the Limiter; a panic in it
-	// becomes Wait's error, a *reconnect.PanicError. Defaults to nil.
+	// every change between Redis and the fallback: one Wait's events in
+	// order, after the wait. It runs on a goroutine of its own that Wait
+	// waits for until ctx ends, so it may block or call the Limiter; a
+	// Wait whose ctx ends returns without it, and it may still run after
+	// Wait or Close. The Waits of many Conns call it at once: it must be
+	// safe for concurrent use, and their events may interleave (one
+	// Wait's EventRecovered can arrive before another's EventFallback).
+	// A panic in it becomes Wait's error, a *reconnect.PanicError, and
+	// the dial the budget allowed is not made. Defaults to nil.
 	Observe func(Event)
 	// MeterProvider, when set, gets the Limiter's metrics: the
-	// histogram wsreconnect.budget.wait (seconds) and the counter
-	// wsreconnect.budget.redis_errors. Defaults to nil: no metrics.
+	// histogram wsreconnect.budget.wait (seconds) and the counters
+	// wsreconnect.budget.redis_errors and wsreconnect.budget.fallbacks.
+	// Defaults to nil: no metrics.
 	MeterProvider metric.MeterProvider
 	// Clock is the time source. Defaults to reconnect.SystemClock{}.
 	Clock reconnect.Clock
