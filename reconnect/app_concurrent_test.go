@@ -139,7 +139,7 @@ func TestEndedConnKeepsItsPromises(t *testing.T) {
 			t.Fatal(err)
 		}
 		close(ready)
-		if got := <-seen; got != "queued" {
+		if got := wstest.Wait(t, seen, "EventClosed"); got != "queued" {
 			t.Fatalf("inside EventClosed: %q, want Undelivered [queued] and Err set", got)
 		}
 	})

@@ -78,7 +78,7 @@ func TestSlowCodecDoesNotWedgeClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := sendText(t, c, "a")
-	<-inside
+	wstest.Wait(t, inside, "Decode to block")
 	wstest.ReturnsWithin(t, "Close with Decode blocked", func() { c.Close(websocket.StatusNormalClosure, "") })
 	close(release)
 	wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
@@ -174,7 +174,7 @@ func TestSendCtxAndBounds(t *testing.T) {
 			if err := c.Write(context.Background(), websocket.MessageText, []byte(fmt.Sprintf("%d|0|c", 9))); err != nil {
 				t.Fatal(err)
 			}
-			r3 := <-done
+			r3 := wstest.Wait(t, done, "the Send that waited for room")
 			if r3.ID() != 3 {
 				t.Errorf("id %d, want 3", r3.ID())
 			}
@@ -207,7 +207,7 @@ func TestSendRacesClose(t *testing.T) {
 		}()
 	}
 	wstest.ReturnsWithin(t, "Close", func() { c.Close(websocket.StatusNormalClosure, "") })
-	wg.Wait()
+	wstest.WaitGroup(t, &wg, "the Sends to return after Close")
 	close(rs)
 	for r := range rs {
 		if f := wait(t, r); f == reconnect.FatePending || f == reconnect.FateRejected || f == reconnect.FateExpired {
@@ -236,7 +236,7 @@ func TestCloseFromOnFate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := <-closed; err != nil {
+	if err := wstest.Wait(t, closed, "Write and Close from OnFate"); err != nil {
 		t.Fatalf("Write or Close from OnFate = %v", err)
 	}
 	wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
@@ -278,7 +278,7 @@ func TestSendBlockedInOnFateEndsWithClose(t *testing.T) {
 	recv(t, got, "b")
 	wstest.ReturnsWithin(t, "Close", func() { c.Close(websocket.StatusNormalClosure, "") })
 	wstest.ReturnsWithin(t, "Done", func() { <-c.Done() })
-	if err := <-blocked; err == nil {
+	if err := wstest.Wait(t, blocked, "the blocked Send to return"); err == nil {
 		t.Error("the blocked Send succeeded after Close")
 	}
 }

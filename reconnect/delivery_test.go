@@ -68,7 +68,7 @@ func TestEveryWriteEndsInOneClass(t *testing.T) {
 	wstest.Wait(t, c.Done(), "the Conn to end")
 	w(bg, "m6")
 
-	delivered := []string{<-got, <-got}
+	delivered := []string{wstest.Wait(t, got, "the first delivered message"), wstest.Wait(t, got, "the second delivered message")}
 	var back []string
 	for _, m := range c.Undelivered() {
 		back = append(back, string(m.Data))

@@ -74,7 +74,7 @@ func TestCustomDialerSecretsRedacted(t *testing.T) {
 			if c != nil || err == nil {
 				t.Fatalf("Dial = %v, %v; want an error", c, err)
 			}
-			if len(wstest.Leaks(<-raw, "SECRET")) == 0 {
+			if len(wstest.Leaks(wstest.Wait(t, raw, "the Dialer's raw error"), "SECRET")) == 0 {
 				t.Fatal("control: the Dialer's error does not carry the secret")
 			}
 			errs := []error{err}

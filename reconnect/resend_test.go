@@ -134,7 +134,7 @@ func TestFatesWhenTheConnEnds(t *testing.T) {
 		}
 	}
 	for range 2 {
-		if err := <-closed; err == nil {
+		if err := wstest.Wait(t, closed, "Close from OnFate"); err == nil {
 			t.Error("Close from OnFate after the end returned nil")
 		}
 	}

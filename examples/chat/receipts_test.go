@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 )
 
 // TestReceipts: a -url -receipts client gets a receipt for a line sent
@@ -41,7 +43,7 @@ func TestReceipts(t *testing.T) {
 	io.WriteString(typing, "typed during the outage\n")
 	waitFor(t, &stderr, "line 2 queued while offline")
 	waitFor(t, &stderr, "line 2 delivered: typed during the outage")
-	if err := <-restarted; err != nil {
+	if err := wstest.Wait(t, restarted, "the server's restart"); err != nil {
 		t.Fatal(err)
 	}
 	if !srv.hasReceived("ann (envelope)", 2) {

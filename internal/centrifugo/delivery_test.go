@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/wsreconnect/wsreconnect/codec/centrifugo"
+	"github.com/wsreconnect/wsreconnect/internal/wstest"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
@@ -90,7 +91,7 @@ func TestResumeAcrossDrops(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		c.cut(false)
 	}
-	<-done
+	wstest.Wait(t, done, "the publisher to finish")
 	for n := 1; n <= total; n++ {
 		if p := c.next(t, "stream"); p.n != n {
 			t.Fatalf("publication %d: got %d (a gap or a duplicate)", n, p.n)
