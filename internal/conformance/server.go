@@ -64,7 +64,7 @@ func (s *Server) Start(c Case, o RunOptions) (url string, trace <-chan string) {
 	path := fmt.Sprintf("/%s/%d", c.ID, s.n)
 	r := &run{c: c, opts: o, result: make(chan string, 1)}
 	s.runs[path] = r
-	return "ws" + strings.TrimPrefix(s.srv.URL, "http") + path, r.result
+	return s.base() + path, r.result
 }
 
 func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
@@ -116,3 +116,17 @@ func play(w http.ResponseWriter, req *http.Request, c Case, awaitPing bool) stri
 	c.Play(p)
 	return p.Trace()
 }
+
+// Conns returns how many connections the run at url has had, the ones
+// refused after the case included.
+func (s *Server) Conns(url string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.runs[strings.TrimPrefix(url, s.base())]; r != nil {
+		return r.conns
+	}
+	return 0
+}
+
+// base is the ws:// URL that the runs' paths follow.
+func (s *Server) base() string { return "ws" + strings.TrimPrefix(s.srv.URL, "http") }
