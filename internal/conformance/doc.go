@@ -26,6 +26,9 @@
 // that sent those frames will send them again. Raw coder/websocket's
 // error alone classifies, by type only, as an abnormal closure
 // (close_1006, retryable); the report's decision column is the Conn's.
+// A stop must also end the Conn by itself, terminal, with no attempt
+// after it; on the rotation path a stop before the switch is a failed
+// rotation, which keeps the old connection and dials nothing more.
 //
 // Run it with go test -v ./internal/conformance/ to print the report.
 package conformance
