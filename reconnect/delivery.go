@@ -68,7 +68,8 @@ type Position struct {
 // TrackBytes reached, SendBlock waits for room and the other modes return
 // ErrBufferFull. ctx bounds only those waits and the wait for other
 // writers: a Send whose ctx ends before its message was written returns
-// the error and tracks nothing. After a reconnect every message not yet
+// the error and tracks nothing. A SendBlock wait that reaches m's deadline
+// ends with the Receipt settled FateExpired. After a reconnect every message not yet
 // acknowledged is written again, in order, with the same id, before any
 // other message (the package docs say more).
 func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
@@ -88,7 +89,7 @@ func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
 		return nil, err
 	}
 	if lk == nil {
-		return r, nil // for the next connection
+		return r, nil // for the next connection, or expired while it waited
 	}
 	if err := c.sendLive(ctx, lk, r); err != nil {
 		return nil, err
@@ -97,9 +98,12 @@ func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
 }
 
 // admit tracks r, waiting as SendMode says; lk is the live connection to
-// write it to, nil if it waits for the next one.
+// write it to, nil if it waits for the next one or expired while admit
+// waited (then r is settled).
 func (c *Conn) admit(ctx context.Context, r *Receipt) (*link, error) {
 	t := &c.track
+	var exp expiry
+	defer exp.stop()
 	for {
 		c.mu.Lock()
 		if c.closing {
@@ -135,10 +139,14 @@ func (c *Conn) admit(ctx context.Context, r *Receipt) (*link, error) {
 			wait = t.room
 		}
 		select {
-		case <-wait:
+		case <-wait: // r is tracked next time round, and expires there if due
 		case <-c.ctx.Done(): // closing: a Send in a hook must not hold the Conn
 		case <-ctx.Done():
 			return nil, fmt.Errorf("failed to send: %w", ctx.Err())
+		case <-exp.at(c, r.dead):
+			t.expireUntracked(r)
+			c.settled([]*Receipt{r}, false)
+			return nil, nil
 		}
 	}
 }

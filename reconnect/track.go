@@ -46,6 +46,17 @@ func (t *tracker) addLocked(r *Receipt, on *link) {
 	t.bytes += len(r.msg.Data)
 }
 
+// expireUntracked settles r, whose deadline passed while Send waited to
+// track it: it takes the next id, so that its EventFate names it, but the
+// Codec never sees it.
+func (t *tracker) expireUntracked(r *Receipt) {
+	t.mu.Lock()
+	t.nextID++
+	r.id = t.nextID
+	r.settle(FateExpired, ErrExpired)
+	t.mu.Unlock()
+}
+
 // removeLocked drops the receipt at index i.
 func (t *tracker) removeLocked(i int) *Receipt {
 	r := t.list[i]
