@@ -154,18 +154,21 @@ func (c *Conn) admit(ctx context.Context, r *Receipt) (*link, error) {
 // sendLive writes r to lk, on the caller's goroutine. A write that fails
 // kills lk; r stays tracked and goes out on the next connection.
 func (c *Conn) sendLive(ctx context.Context, lk *link, r *Receipt) error {
-	resend, ok, gone := c.track.claim(r, lk, c.now())
-	if gone != nil {
-		c.settled(gone, false)
-	}
+	resend, ok := c.track.claim(r, lk)
 	if !ok {
-		return nil // expired, or a flush took it to a newer connection
+		return nil // settled, or a flush took it to a newer connection
 	}
 	frame, buf, err := c.encode(r, resend, false)
 	if err == nil {
 		err = c.pace(ctx)
 	}
 	if err == nil {
+		var gone []*Receipt
+		if ok, gone = c.track.mark(r, lk, c.now()); !ok {
+			putFrame(buf)
+			c.settled(gone, false)
+			return nil // settled or expired while paced, or taken meanwhile
+		}
 		err = lk.write(ctx, frame.Type, frame.Data)
 	}
 	putFrame(buf)
@@ -193,6 +196,9 @@ func (c *Conn) sendFailed(ctx context.Context, lk *link, r *Receipt, resend bool
 			return fmt.Errorf("failed to send: %w", err)
 		}
 		return nil
+	}
+	if errors.Is(err, errLinkDead) { // lk died before r's turn: not written
+		c.track.unclaim(r, lk, resend)
 	}
 	lk.kill(&writeError{err})
 	c.mu.Lock()
@@ -233,6 +239,12 @@ func (c *Conn) catchUp(lk *link, counted bool) bool {
 			err = c.pace(c.ctx)
 		}
 		if err == nil {
+			ok, gone := c.track.mark(r, lk, c.now())
+			if !ok { // acked, expired or taken while paced
+				putFrame(buf)
+				c.settledAside(gone, counted)
+				continue
+			}
 			err = lk.write(context.Background(), frame.Type, frame.Data)
 			if err != nil {
 				lk.kill(&writeError{err})
