@@ -68,7 +68,8 @@ type Position struct {
 // TrackBytes reached, SendBlock waits for room and the other modes return
 // ErrBufferFull. ctx bounds only those waits and the wait for other
 // writers: a Send whose ctx ends before its message was written returns
-// the error and tracks nothing. After a reconnect every message not yet
+// the error and tracks nothing. A SendBlock wait that reaches m's deadline
+// ends with the Receipt settled FateExpired. After a reconnect every message not yet
 // acknowledged is written again, in order, with the same id, before any
 // other message (the package docs say more).
 func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
@@ -88,7 +89,7 @@ func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
 		return nil, err
 	}
 	if lk == nil {
-		return r, nil // for the next connection
+		return r, nil // for the next connection, or expired while it waited
 	}
 	if err := c.sendLive(ctx, lk, r); err != nil {
 		return nil, err
@@ -97,9 +98,12 @@ func (c *Conn) Send(ctx context.Context, m Outgoing) (*Receipt, error) {
 }
 
 // admit tracks r, waiting as SendMode says; lk is the live connection to
-// write it to, nil if it waits for the next one.
+// write it to, nil if it waits for the next one or expired while admit
+// waited (then r is settled).
 func (c *Conn) admit(ctx context.Context, r *Receipt) (*link, error) {
 	t := &c.track
+	var exp expiry
+	defer exp.stop()
 	for {
 		c.mu.Lock()
 		if c.closing {
@@ -135,10 +139,14 @@ func (c *Conn) admit(ctx context.Context, r *Receipt) (*link, error) {
 			wait = t.room
 		}
 		select {
-		case <-wait:
+		case <-wait: // r is tracked next time round, and expires there if due
 		case <-c.ctx.Done(): // closing: a Send in a hook must not hold the Conn
 		case <-ctx.Done():
 			return nil, fmt.Errorf("failed to send: %w", ctx.Err())
+		case <-exp.at(c, r.dead):
+			t.expireUntracked(r)
+			c.settled([]*Receipt{r}, false)
+			return nil, nil
 		}
 	}
 }
@@ -146,18 +154,21 @@ func (c *Conn) admit(ctx context.Context, r *Receipt) (*link, error) {
 // sendLive writes r to lk, on the caller's goroutine. A write that fails
 // kills lk; r stays tracked and goes out on the next connection.
 func (c *Conn) sendLive(ctx context.Context, lk *link, r *Receipt) error {
-	resend, ok, gone := c.track.claim(r, lk, c.now())
-	if gone != nil {
-		c.settled(gone, false)
-	}
+	resend, ok := c.track.claim(r, lk)
 	if !ok {
-		return nil // expired, or a flush took it to a newer connection
+		return nil // settled, or a flush took it to a newer connection
 	}
 	frame, buf, err := c.encode(r, resend, false)
 	if err == nil {
 		err = c.pace(ctx)
 	}
 	if err == nil {
+		var gone []*Receipt
+		if ok, gone = c.track.mark(r, lk, c.now()); !ok {
+			putFrame(buf)
+			c.settled(gone, false)
+			return nil // settled or expired while paced, or taken meanwhile
+		}
 		err = lk.write(ctx, frame.Type, frame.Data)
 	}
 	putFrame(buf)
@@ -185,6 +196,9 @@ func (c *Conn) sendFailed(ctx context.Context, lk *link, r *Receipt, resend bool
 			return fmt.Errorf("failed to send: %w", err)
 		}
 		return nil
+	}
+	if errors.Is(err, errLinkDead) { // lk died before r's turn: not written
+		c.track.unclaim(r, lk, resend)
 	}
 	lk.kill(&writeError{err})
 	c.mu.Lock()
@@ -225,6 +239,12 @@ func (c *Conn) catchUp(lk *link, counted bool) bool {
 			err = c.pace(c.ctx)
 		}
 		if err == nil {
+			ok, gone := c.track.mark(r, lk, c.now())
+			if !ok { // acked, expired or taken while paced
+				putFrame(buf)
+				c.settledAside(gone, counted)
+				continue
+			}
 			err = lk.write(context.Background(), frame.Type, frame.Data)
 			if err != nil {
 				lk.kill(&writeError{err})

@@ -153,7 +153,8 @@ func (o *outbox) expire(now time.Time, all bool) int {
 
 // WriteUntil is Write with an expiry for the buffered case: a message
 // still in the send buffer at deadline is never flushed, and Undelivered
-// hands it back with Expired set. A message written on a live connection
+// hands it back with Expired set. In SendBlock mode a WriteUntil still
+// waiting for a connection at deadline returns ErrExpired. A message written on a live connection
 // is the server's, whatever the deadline; one whose deadline has passed
 // already is refused with ErrExpired. A zero deadline means
 // Options.Expiry from now.

@@ -265,6 +265,7 @@ const (
 	SendBuffer SendMode = iota
 	// SendFail returns ErrNotConnected at once.
 	SendFail
-	// SendBlock waits until a connection is up, the Conn ends or ctx ends.
+	// SendBlock waits until a connection is up, the Conn ends, ctx ends
+	// or the message's deadline passes (ErrExpired, FateExpired for Send).
 	SendBlock
 )

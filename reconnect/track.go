@@ -46,6 +46,17 @@ func (t *tracker) addLocked(r *Receipt, on *link) {
 	t.bytes += len(r.msg.Data)
 }
 
+// expireUntracked settles r, whose deadline passed while Send waited to
+// track it: it takes the next id, so that its EventFate names it, but the
+// Codec never sees it.
+func (t *tracker) expireUntracked(r *Receipt) {
+	t.mu.Lock()
+	t.nextID++
+	r.id = t.nextID
+	r.settle(FateExpired, ErrExpired)
+	t.mu.Unlock()
+}
+
 // removeLocked drops the receipt at index i.
 func (t *tracker) removeLocked(i int) *Receipt {
 	r := t.list[i]
@@ -72,30 +83,46 @@ func (t *tracker) findLocked(id uint64) int {
 	return i
 }
 
-// claim marks r as being written to lk: resend says whether it was
-// written before. ok is false if r is settled, expired (then gone holds
-// it) or belongs to another connection now.
-func (t *tracker) claim(r *Receipt, lk *link, now time.Time) (resend, ok bool, gone []*Receipt) {
+// claim checks that r, which Send tracked for lk, is still lk's to write:
+// ok is false if r is settled or a flush took it to a newer connection.
+// resend says whether it was written before. Nothing is marked written
+// yet: see mark.
+func (t *tracker) claim(r *Receipt, lk *link) (resend, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if r.on != lk || t.findLocked(r.id) < 0 {
+		return false, false
+	}
+	return r.written, true
+}
+
+// mark records that r goes to lk's writer now, once encoded and paced:
+// from here an ack for it counts, since the server may read it before the
+// write returns. Until then an ack for r counts only if r was written on
+// an earlier connection. ok is false if r must not be written: it is
+// settled, was taken to another connection, or has expired (then gone
+// holds it).
+func (t *tracker) mark(r *Receipt, lk *link, now time.Time) (ok bool, gone []*Receipt) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	i := t.findLocked(r.id)
 	if r.on != lk || i < 0 {
-		return false, false, nil
+		return false, nil
 	}
 	if r.expired(now) {
 		t.removeLocked(i).settle(FateExpired, ErrExpired)
-		return false, false, []*Receipt{r}
+		return false, []*Receipt{r}
 	}
-	resend, r.written, r.sentAt = r.written, true, now
+	r.written, r.sentAt = true, now
 	if t.ackTimeout > 0 {
 		t.armLocked(now.Add(t.ackTimeout))
 	}
-	return resend, true, nil
+	return true, nil
 }
 
-// nextFor claims the oldest receipt that lk has not been given yet, for a
+// nextFor gives lk the oldest receipt it has not been given yet, for a
 // flush or a resend after a rotation; the expired ones it meets are
-// settled and returned in gone.
+// settled and returned in gone. The caller marks it before writing it.
 func (t *tracker) nextFor(lk *link, now time.Time) (next *Receipt, resend bool, gone []*Receipt) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -108,7 +135,9 @@ func (t *tracker) nextFor(lk *link, now time.Time) (next *Receipt, resend bool, 
 			t.removeLocked(i).settle(FateExpired, ErrExpired)
 			gone = append(gone, r)
 		default:
-			resend, r.written, r.sentAt, r.on = r.written, true, now, lk
+			// sentAt restarts so that the AckTimeout of a resend counts
+			// on lk, not from the write on an earlier connection.
+			resend, r.sentAt, r.on = r.written, now, lk
 			if t.ackTimeout > 0 {
 				t.armLocked(now.Add(t.ackTimeout))
 			}
@@ -155,7 +184,8 @@ func (t *tracker) withdraw(r *Receipt, lk *link) bool {
 	return true
 }
 
-// unclaim undoes a claim whose write never started.
+// unclaim undoes a mark whose write never started (its turn to write did
+// not come).
 func (t *tracker) unclaim(r *Receipt, lk *link, resend bool) {
 	t.mu.Lock()
 	if r.on == lk {
@@ -166,7 +196,9 @@ func (t *tracker) unclaim(r *Receipt, lk *link, resend bool) {
 
 // ack applies one acknowledgement and appends the receipts it settled.
 // An ack for an id never written, or settled already, changes nothing: a
-// server cannot acknowledge what it was never sent.
+// server cannot acknowledge what it was never sent. written counts a
+// write on an earlier connection: the server may have it from there, so
+// an ack that comes before the resend goes out settles it.
 func (t *tracker) ack(a Ack, out []*Receipt) []*Receipt {
 	t.mu.Lock()
 	defer t.mu.Unlock()

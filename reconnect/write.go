@@ -18,8 +18,10 @@ import (
 // (SendBuffer), retried on the next connection (SendBlock) or reported
 // (SendFail).
 //
-// ctx bounds the wait for a connection (SendBlock) and for other writers.
-// It never costs the shared connection: an expired ctx writes nothing, and
+// ctx bounds the wait for a connection (SendBlock) and for other writers;
+// so does Options.Expiry, if set, for the wait for a connection: a Write
+// still waiting at its deadline writes nothing and returns ErrExpired.
+// ctx never costs the shared connection: an expired ctx writes nothing, and
 // a frame already going out is finished, because stopping it half way
 // would break the connection for everyone. A frame stuck behind a peer
 // that stopped reading ends when the heartbeat gives up on the peer, or
@@ -33,6 +35,7 @@ func (c *Conn) write(ctx context.Context, deadline time.Time, typ websocket.Mess
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("failed to write: %w", err)
 	}
+	deadline = c.deadline(deadline) // once: Expiry counts from the Write
 	for {
 		if lk := c.writable.Load(); lk != nil {
 			if err := c.pace(ctx); err != nil {
@@ -79,7 +82,7 @@ func (c *Conn) writeDisconnected(ctx context.Context, deadline time.Time, typ we
 		c.mu.Unlock()
 		return false, ErrNotConnected
 	case SendBuffer:
-		ok, expired := c.out.push(typ, p, c.deadline(deadline), c.now())
+		ok, expired := c.out.push(typ, p, deadline, c.now())
 		c.mu.Unlock()
 		if expired > 0 {
 			c.emitFrom(false, Event{Kind: EventExpired, Dropped: expired})
@@ -91,13 +94,56 @@ func (c *Conn) writeDisconnected(ctx context.Context, deadline time.Time, typ we
 	}
 	up := c.up
 	c.mu.Unlock()
+	var exp expiry
+	defer exp.stop()
 	select {
 	case <-up:
+		if c.passed(deadline) {
+			return false, c.expiredWrite()
+		}
 		return true, nil
 	case <-c.ended:
 		return false, c.Err()
 	case <-ctx.Done():
 		return false, fmt.Errorf("failed to write: %w", ctx.Err())
+	case <-exp.at(c, deadline):
+		return false, c.expiredWrite()
+	}
+}
+
+// expiredWrite is the end of a Write whose deadline passed while it waited
+// (SendBlock): it is never written, and counts as expired.
+func (c *Conn) expiredWrite() error {
+	c.emitFrom(false, Event{Kind: EventExpired, Dropped: 1})
+	return fmt.Errorf("failed to write: %w", ErrExpired)
+}
+
+// expiry is the deadline of a call waiting in SendBlock mode, on the
+// Conn's clock so that a fake clock drives it. The timer is made on the
+// first wait only: a call that does not wait costs nothing.
+type expiry struct{ tm Timer }
+
+// at returns a channel that receives at deadline; nil (never) if deadline
+// is zero.
+func (e *expiry) at(c *Conn, deadline time.Time) <-chan time.Time {
+	if deadline.IsZero() {
+		return nil
+	}
+	if e.tm == nil {
+		e.tm = c.opts.Clock.NewTimer(max(deadline.Sub(c.now()), 0))
+	}
+	return e.tm.C()
+}
+
+// passed reports whether deadline (zero: none) has passed, for a wait
+// that ended otherwise at the same time.
+func (c *Conn) passed(deadline time.Time) bool {
+	return !deadline.IsZero() && !c.now().Before(deadline)
+}
+
+func (e *expiry) stop() {
+	if e.tm != nil {
+		e.tm.Stop()
 	}
 }
 
