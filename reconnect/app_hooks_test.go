@@ -50,7 +50,7 @@ func observerSite(name string, at func(reconnect.Event) bool) hookSite {
 	}}
 }
 
-var hookSites = []hookSite{
+var hookSites = append([]hookSite{
 	{"OnConnect", "OnConnect", func(o *reconnect.Options, act func()) {
 		var n atomic.Int32
 		o.OnConnect = func(context.Context, *websocket.Conn) error {
@@ -143,7 +143,7 @@ var hookSites = []hookSite{
 	observerSite("Observer disconnected", func(e reconnect.Event) bool { return e.Kind == reconnect.EventDisconnected }),
 	observerSite("Observer waiting", func(e reconnect.Event) bool { return e.Kind == reconnect.EventWaiting }),
 	observerSite("Observer connected", func(e reconnect.Event) bool { return e.Kind == reconnect.EventConnected && e.Generation == 2 }),
-}
+}, policySites...)
 
 // siteCodec frames a tracked message as "#id" and takes an echoed "#id"
 // for its ack; every other frame is delivered, after seen.

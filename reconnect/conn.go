@@ -23,6 +23,7 @@ type Conn struct {
 	secrets *redact.Book // learned from Options.Target, for scrub
 
 	customDialer bool // Options.Dialer was set: its errors are its own
+	policyHooks  bool // Policy has functions of the application's: see guardPolicy
 
 	// ctx ends when the Conn must stop; its cause says why (errClosed,
 	// a *PanicError, or the Dial ctx's error during the first connect).
@@ -85,14 +86,15 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			return nil, &Error{Kind: KindInvalid, Decision: o.Policy.Classify(err, nil), Err: err}
 		}
 	}
-	b := o.Policy.FreshBackoff() // one per connection; a nil one would panic in run
+	c := newConn(url, o)
+	c.guardPolicy(opts)
+	b := c.opts.Policy.FreshBackoff() // one per connection; a nil one would panic in run
 	if b == nil {
 		return nil, &Error{Kind: KindInvalid, Err: errors.New("Policy.NewBackoff returned nil")}
 	}
 	if err := ctx.Err(); err != nil { // no dial that would race the ctx
 		return nil, &Error{Kind: KindCanceled, Decision: canceledDecision, Err: err}
 	}
-	c := newConn(url, o)
 	c.customDialer = opts != nil && opts.Dialer != nil
 	ready := make(chan struct{})
 	c.gate.spawn(func() { c.run(ready, b) })

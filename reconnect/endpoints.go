@@ -25,7 +25,7 @@ func newEndpoints(url string, more []string, shuffle bool, rnd func() float64) e
 	}
 	if shuffle { // a fleet should not all start on the first URL
 		for i := len(list) - 1; i > 0; i-- {
-			j := int(rnd() * float64(i+1))
+			j := min(int(rnd()*float64(i+1)), i) // a draw of 1 is the last
 			list[i], list[j] = list[j], list[i]
 		}
 	}

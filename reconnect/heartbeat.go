@@ -58,10 +58,11 @@ func (h *heartbeat) start(lk *link) {
 	if h.interval < 0 {
 		return
 	}
+	wait := pingWait(h.interval, h.rand()) // Rand is the application's: no lock held
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lk = lk
-	h.armLocked()
+	h.armLocked(wait)
 }
 
 // pause and resume bracket a time the reader is held up.
@@ -72,9 +73,9 @@ func (h *heartbeat) pause() {
 
 func (h *heartbeat) resume() { h.paused.Store(false) }
 
-func (h *heartbeat) armLocked() {
+func (h *heartbeat) armLocked(wait time.Duration) {
 	h.running.Add(1)
-	h.timer = h.clock.AfterFunc(pingWait(h.interval, h.rand()), h.tick)
+	h.timer = h.clock.AfterFunc(wait, h.tick)
 }
 
 // pingWait returns interval less the part r, in [0, 1), of a pingJitter-th
@@ -94,15 +95,17 @@ func (h *heartbeat) tick() {
 	if keep && !h.held() {
 		rtt, keep = h.ping(lk)
 	}
+	h.running.Done()
+	// After Done: stop does not wait for Rand or the Observer. A stop that
+	// came first has set stopped, and no Add follows its Wait.
 	if keep {
+		wait := pingWait(h.interval, h.rand())
 		h.mu.Lock()
 		if !h.stopped {
-			h.armLocked()
+			h.armLocked(wait)
 		}
 		h.mu.Unlock()
 	}
-	h.running.Done()
-	// Reported after Done: stop does not wait for the Observer.
 	if rtt >= 0 && h.report != nil {
 		h.report(rtt)
 	}

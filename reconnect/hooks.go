@@ -5,6 +5,9 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
 )
 
 // gate counts a Conn's goroutines so that Close can wait for them all
@@ -104,9 +107,11 @@ func (g *gate) waitQuiet() {
 // panic is a bug, and retrying would run into it again.
 type PanicError struct {
 	// Hook names the hook: "OnConnect", "OnMessage", "MessageKey", "Observer",
-	// "Dialer", "Classifier", "Target", "Codec", "Position", "OnFate", or
-	// the Wait of "DialBudget" or of "WritePacer" (when the Conn flushes
-	// its send buffer; in Write the panic reaches the caller).
+	// "Dialer", "Classifier" (AppRules.Func too), "Target", "Codec",
+	// "Position", "OnFate", the Wait of "DialBudget" or of "WritePacer"
+	// (when the Conn flushes its send buffer; in Write the panic reaches
+	// the caller), or the Policy's "Rand", "Now" or "NewBackoff" (the
+	// backoff it returns too).
 	Hook  string
 	Value any
 	Stack []byte
@@ -169,4 +174,86 @@ func (c *Conn) keyOf(m Message, own bool) (msgKey, *PanicError) {
 	var k msgKey
 	p := c.readerHook("MessageKey", own, func() { k.k, k.ok = f(m) })
 	return k, p
+}
+
+// guardPolicy wraps the Policy's functions the application supplied
+// (Rand, Now, NewBackoff and the backoffs it makes) so that a panic in one
+// ends the Conn as any hook's does, whichever goroutine it runs on: a
+// heartbeat's timer has no caller for it to reach. Rand is kept in
+// [0, 1]. The defaults cannot panic and stay as they are. app is the
+// Options given to Dial, before defaults.
+func (c *Conn) guardPolicy(app *Options) {
+	if app == nil {
+		return
+	}
+	p, a := &c.opts.Policy, app.Policy
+	if f := a.Rand; f != nil {
+		p.Rand = func() (r float64) {
+			if perr := contain("Rand", func() { r = f() }); perr != nil {
+				c.fail(perr)
+			}
+			switch { // out of [0, 1): the nearest end, as pingWait takes it
+			case r >= 1:
+				return 1
+			case r >= 0:
+				return r
+			}
+			return 0 // negative or NaN
+		}
+	}
+	if f := a.Now; f != nil {
+		p.Now = func() (t time.Time) {
+			if perr := contain("Now", func() { t = f() }); perr != nil {
+				c.fail(perr)
+				return c.now()
+			}
+			return t
+		}
+	}
+	if f := a.NewBackoff; f != nil {
+		p.NewBackoff = func() (b backoff.BackOff) {
+			if perr := contain("NewBackoff", func() { b = f() }); perr != nil {
+				c.fail(perr)
+				return &backoff.StopBackOff{} // the Conn ends before it is used
+			}
+			if b == nil {
+				return nil
+			}
+			return &guardedBackoff{c, b}
+		}
+	}
+	c.policyHooks = a.Rand != nil || a.Now != nil || a.NewBackoff != nil
+}
+
+// guardedBackoff is a backoff made by the application's NewBackoff.
+type guardedBackoff struct {
+	c *Conn
+	b backoff.BackOff
+}
+
+func (g *guardedBackoff) NextBackOff() (d time.Duration) {
+	if p := contain("NewBackoff", func() { d = g.b.NextBackOff() }); p != nil {
+		g.c.fail(p)
+		return 0 // the caller finds the Conn ended
+	}
+	return d
+}
+
+func (g *guardedBackoff) Reset() {
+	if p := contain("NewBackoff", g.b.Reset); p != nil {
+		g.c.fail(p)
+	}
+}
+
+// policyCall runs f, which may call the application's Policy functions,
+// on a goroutine the gate counts. With any such function it runs outside
+// the busy count, as a hook does: one that blocks must not hold Close.
+func (c *Conn) policyCall(f func()) {
+	if !c.policyHooks {
+		f()
+		return
+	}
+	c.gate.leave()
+	defer c.gate.busy.Add(1)
+	f()
 }

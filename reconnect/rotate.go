@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/coder/websocket"
 
 	"github.com/wsreconnect/wsreconnect/policy"
@@ -190,7 +191,11 @@ func (c *Conn) drain(old *link) {
 // rotationDial dials the new connection, retrying with a backoff of its
 // own; nil with a nil error means the old connection or the Conn ended.
 func (c *Conn) rotationDial(r *rotation) (*link, error) {
-	b := c.opts.Policy.FreshBackoff()
+	var b backoff.BackOff
+	c.policyCall(func() { b = c.opts.Policy.FreshBackoff() })
+	if b == nil { // the application's NewBackoff; Dial checked its first only
+		return nil, errors.New("Policy.NewBackoff returned nil")
+	}
 	var t tries
 	for {
 		if c.ctx.Err() != nil || r.old.killedBy() != nil {
@@ -205,7 +210,9 @@ func (c *Conn) rotationDial(r *rotation) (*link, error) {
 		case !t.last.Retry(), r.once:
 			return nil, t.err
 		}
-		c.pause(t.waiting(r.gen, c.opts.Policy.Delay(t.last, b.NextBackOff()), true), r.old.dead)
+		var delay time.Duration
+		c.policyCall(func() { delay = c.opts.Policy.Delay(t.last, b.NextBackOff()) })
+		c.pause(t.waiting(r.gen, delay, true), r.old.dead)
 	}
 }
 
@@ -262,8 +269,9 @@ func (c *Conn) startAge(lk *link) Timer {
 	if c.opts.MaxAge <= 0 {
 		return nil
 	}
-	r := c.opts.Policy.Rand // set by Dial
-	age := time.Duration(float64(c.opts.MaxAge) * (1 - max(c.opts.MaxAgeJitter, 0)*r()))
+	var r float64
+	c.policyCall(func() { r = c.opts.Policy.Rand() }) // set by Dial
+	age := time.Duration(float64(c.opts.MaxAge) * (1 - max(c.opts.MaxAgeJitter, 0)*r))
 	return c.opts.Clock.AfterFunc(age, func() { c.rotateFrom(lk) })
 }
 

@@ -29,8 +29,8 @@ type loop struct {
 // only goroutine a Conn keeps, and it reads from the connection.
 func (c *Conn) run(ready chan<- struct{}, b backoff.BackOff) {
 	now := c.now()
-	l := &loop{c: c, b: b, since: now, down: now,
-		eps: newEndpoints(c.url, c.opts.Endpoints, c.opts.ShuffleEndpoints, c.opts.Policy.Rand)}
+	l := &loop{c: c, b: b, since: now, down: now}
+	c.policyCall(func() { l.eps = newEndpoints(c.url, c.opts.Endpoints, c.opts.ShuffleEndpoints, c.opts.Policy.Rand) })
 	c.loop = l // for a rotation to take over
 	c.preferred = l.eps.list[0]
 	l.supervise(nil, func() { close(ready) })
@@ -93,7 +93,7 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 	l.down = c.now()
 	uptime := l.down.Sub(start)
 	if c.healthyUptime(err, uptime) >= c.opts.MinUptime {
-		l.b.Reset()
+		c.policyCall(l.b.Reset)
 		l.attempts, l.since = 0, l.down
 		l.refreshed = false
 	}
@@ -190,8 +190,14 @@ func (l *loop) waitNext() *Error {
 		return nil
 	}
 	l.eps.round()
-	next := l.b.NextBackOff()
-	delay := c.opts.Policy.Delay(l.last, next)
+	var next, delay time.Duration
+	c.policyCall(func() {
+		next = l.b.NextBackOff()
+		delay = c.opts.Policy.Delay(l.last, next)
+	})
+	if c.ctx.Err() != nil { // Close, or a panic in the policy
+		return l.stopError()
+	}
 	outage := c.now().Sub(l.since)
 	if next == backoff.Stop || c.opts.Policy.GiveUp(l.attempts, outage, delay) {
 		limit := LimitBackoff
@@ -217,7 +223,7 @@ func (l *loop) waitNext() *Error {
 // called.
 func (l *loop) applyReset() {
 	if l.c.reset.Swap(false) {
-		l.b.Reset()
+		l.c.policyCall(l.b.Reset)
 		l.attempts, l.since = 0, l.c.now()
 	}
 }
