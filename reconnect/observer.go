@@ -38,7 +38,8 @@ const (
 	// Decision classifies it. Status is the HTTP status (101 on success, 0
 	// when no response came back); Duration covers dial and OnConnect.
 	EventAttemptDone
-	// EventConnected: the connection is up and OnConnect succeeded.
+	// EventConnected: the connection is up, OnConnect succeeded and the
+	// state is Connected (a Write from the Observer goes to it).
 	// Duration is the time since the previous connection ended, or since
 	// Dial for the first connection.
 	EventConnected

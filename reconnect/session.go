@@ -7,9 +7,10 @@ import (
 	"github.com/coder/websocket"
 )
 
-// serve reads from lk until it ends and returns why; up, if not nil, is
-// called once lk is the current connection.
-func (c *Conn) serve(lk *link, up func()) error {
+// serve reads from lk until it ends and returns why. connected is called
+// once lk is the current connection and the state Connected (it emits
+// EventConnected); up, if not nil, once lk is also read.
+func (c *Conn) serve(lk *link, connected, up func()) error {
 	hb := newHeartbeat(&c.opts, &c.gate.onMessage)
 	hb.report = c.reportRTT(hb, lk.gen)
 	lk.hb = hb
@@ -18,9 +19,10 @@ func (c *Conn) serve(lk *link, up func()) error {
 		lk.kill(errClosed) // Close came first
 		return errClosed
 	}
+	connected() // the state is Connected: a Write from the Observer goes out
 	lk.flow = c.newFlow(lk)
 	c.in.attach(lk)
-	if up != nil {
+	if up != nil && c.ctx.Err() == nil { // an Observer may have ended it on the event
 		up() // Dial returns now, with the state Connected
 	}
 	hb.start(lk)

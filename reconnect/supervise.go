@@ -81,10 +81,12 @@ func (l *loop) session(lk *link, up func()) (rotated bool) {
 	start := c.now()
 	l.eps.cur = lk.ep
 	l.eps.up()
-	l.connectedEvent(lk, start)
-	c.rotatedEvent() // a rotation with nothing to check for duplicates is over
+	connected := func() {
+		l.connectedEvent(lk, start)
+		c.rotatedEvent() // a rotation with nothing to check for duplicates is over
+	}
 	// A close reason can quote the URL back at us.
-	err := c.scrub(c.serve(lk, up))
+	err := c.scrub(c.serve(lk, connected, up))
 	if lk.replaced.Load() {
 		c.replacedEnd(lk, c.now().Sub(start), err) // l is not ours any more
 		return true
