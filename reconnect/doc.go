@@ -245,7 +245,8 @@
 // end is no failure: no backoff, no attempt counted, label "rotated". A
 // failed rotation attempt keeps the old connection and retries with
 // backoff (EventWaiting with Rotation set) until one succeeds, a decision
-// stops it, or the old connection ends and the Conn reconnects as usual.
+// or the backoff (backoff.Stop) stops it, or the old connection ends and
+// the Conn reconnects as usual.
 // OnConnect for the new connection runs on the rotation's goroutine, while
 // OnMessage may run on the old connection's.
 //

@@ -210,8 +210,11 @@ func (c *Conn) rotationDial(r *rotation) (*link, error) {
 		case !t.last.Retry(), r.once:
 			return nil, t.err
 		}
-		var delay time.Duration
-		c.policyCall(func() { delay = c.opts.Policy.Delay(t.last, b.NextBackOff()) })
+		next, delay := backoff.Stop, time.Duration(0)
+		c.policyCall(func() { next = b.NextBackOff(); delay = c.opts.Policy.Delay(t.last, next) })
+		if next == backoff.Stop { // the backoff gave up: the old connection stays
+			return nil, t.err
+		}
 		c.pause(t.waiting(r.gen, delay, true), r.old.dead)
 	}
 }

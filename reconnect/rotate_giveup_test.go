@@ -4,33 +4,45 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/cenkalti/backoff/v4"
+
 	"github.com/wsreconnect/wsreconnect/internal/wstest"
+	"github.com/wsreconnect/wsreconnect/policy"
 	"github.com/wsreconnect/wsreconnect/reconnect"
 )
 
 // TestRotationThatGivesUpKeepsTheOldConnection: a rotation whose dial is
-// answered with a terminal status stops at once; the old connection stays,
-// with no disconnect and no wait, and keeps delivering.
+// answered with a terminal status, or whose backoff says stop, stops at
+// once; the old connection stays, with no disconnect and no wait, and
+// keeps delivering.
 func TestRotationThatGivesUpKeepsTheOldConnection(t *testing.T) {
+	stop := func() backoff.BackOff { return &backoff.StopBackOff{} }
 	tests := []struct {
-		name   string
-		status int
+		name    string
+		status  int
+		backoff func() backoff.BackOff
 	}{
-		{"403 forbidden", http.StatusForbidden},
-		{"404 not found", http.StatusNotFound},
+		{"403 forbidden", http.StatusForbidden, nil},
+		{"404 not found", http.StatusNotFound, nil},
+		{"503 and a backoff that stops", http.StatusServiceUnavailable, stop},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := newQuietSeqFeed(t)
 			url, _ := wstest.Serve(t, func(n int, w http.ResponseWriter, r *http.Request) {
-				if n > 1 { // the rotation's dial
+				switch {
+				case n > 5: // a rotation that does not stop ends here, not in a hang
+					http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)
+					return
+				case n > 1: // the rotation's dial
 					http.Error(w, http.StatusText(tt.status), tt.status)
 					return
 				}
 				f.serve(n, w, r)
 			})
-			c, rec, err := wstest.Dial(t, url, &reconnect.Options{OnConnect: subscribe, PingInterval: -1, MessageKey: seqKey}, true)
+			o := &reconnect.Options{OnConnect: subscribe, PingInterval: -1, MessageKey: seqKey, Policy: policy.Policy{NewBackoff: tt.backoff}}
+			c, rec, err := wstest.Dial(t, url, o, true)
 			if err != nil {
 				t.Fatal(err)
 			}
