@@ -83,7 +83,11 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	for _, u := range append([]string{url}, o.Endpoints...) {
 		if err := wsproto.CheckURL(u); err != nil {
 			err = redact.Errors(u, nil)(err)
-			return nil, &Error{Kind: KindInvalid, Decision: o.Policy.Classify(err, nil), Err: err}
+			var d policy.Decision
+			if p := contain("Classifier", func() { d = o.Policy.Classify(err, nil) }); p != nil {
+				return nil, &Error{Kind: KindInvalid, Decision: panicDecision, Err: errors.Join(err, p)}
+			}
+			return nil, &Error{Kind: KindInvalid, Decision: d, Err: err}
 		}
 	}
 	c := newConn(url, o)

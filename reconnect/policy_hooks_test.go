@@ -133,3 +133,18 @@ func TestNewBackoffPanicsInDial(t *testing.T) {
 		t.Fatalf("Dial = %v, %v; want NewBackoff's panic", c, err)
 	}
 }
+
+// TestClassifierPanicsOnABadURL: Dial classifies a URL it refuses with
+// the application's Classifier, which may panic; the caller gets the
+// refusal and the panic, not a crash.
+func TestClassifierPanicsOnABadURL(t *testing.T) {
+	o := &reconnect.Options{Policy: policy.Policy{Classifier: func(policy.Policy, error, *http.Response) policy.Decision {
+		panic("bug in Classifier")
+	}}}
+	c, err := reconnect.Dial(context.Background(), "ftp://example.invalid/ws", o)
+	var re *reconnect.Error
+	var pe *reconnect.PanicError
+	if c != nil || !errors.As(err, &re) || re.Kind != reconnect.KindInvalid || !errors.As(err, &pe) || pe.Hook != "Classifier" {
+		t.Fatalf("Dial = %v, %v; want an invalid URL with the Classifier's panic", c, err)
+	}
+}
