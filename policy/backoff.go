@@ -85,7 +85,19 @@ func (e *Exponential) Reset() {
 
 func (e *Exponential) draw() float64 {
 	if e.rand != nil {
-		return e.rand()
+		return unit(e.rand())
 	}
 	return rand.Float64()
+}
+
+// unit keeps an application's Rand in [0, 1]: out of range is the
+// nearest end, NaN is 0, so no wait turns negative or leaves its range.
+func unit(r float64) float64 {
+	switch {
+	case r >= 1:
+		return 1
+	case r >= 0:
+		return r
+	}
+	return 0
 }

@@ -91,6 +91,7 @@ type Policy struct {
 
 	// Rand returns a uniform random number in [0, 1) for jitter and spread.
 	// It must be safe for concurrent use. Defaults to math/rand/v2.Float64.
+	// A value out of range is taken at the nearest end, NaN as 0.
 	Rand func() float64
 }
 
@@ -212,7 +213,7 @@ func (p Policy) Delay(d Decision, next time.Duration) time.Duration {
 		if r == nil { // the zero Policy, used directly
 			r = rand.Float64
 		}
-		spread := time.Duration(r() * float64(d.Spread))
+		spread := time.Duration(unit(r()) * float64(d.Spread))
 		wait = min(wait, math.MaxInt64-spread) + spread // saturate, never wrap
 	}
 	return wait
