@@ -250,7 +250,9 @@ type Options struct {
 	// Observer receives lifecycle events. Defaults to nil, none.
 	Observer Observer
 
-	// Clock is the time source. Defaults to SystemClock{}.
+	// Clock is the time source. Defaults to SystemClock{}. It is a seam
+	// for tests, not a hook: it is called under the Conn's locks and is
+	// not contained, so it must not block, panic or call the Conn.
 	Clock Clock
 }
 
