@@ -178,17 +178,25 @@
 // together do not ping in step. A short-lived goroutine flushes the send
 // buffer after a reconnect, and another runs each Dialer call.
 //
-// Hooks and where they run: OnConnect, OnMessage, MessageKey,
-// Observer.OnEvent, Policy.Classifier and DialBudget.Wait on the
-// supervisor goroutine (MessageKey also on a Read's, as it reads); Target
+// Hooks and where they run: OnConnect, Observer.OnEvent,
+// Policy.Classifier and DialBudget.Wait on the supervisor goroutine (a
+// rotation runs them on its own goroutine, which becomes the supervisor
+// at the switch); OnMessage, MessageKey, Position and Codec.Decode on the
+// goroutine that read the frame: the supervisor, a Read or Receipt.Wait
+// whose ctx cannot end, or during a rotation the old connection's reader;
+// Outgoing.OnFate on the goroutine that settles the fate (the one that
+// read the ack or nack, Send's caller for a Send that expires while it
+// waits, else one of the Conn's); Codec.Encode on the writing goroutine
+// (Send's caller, or the one that catches a new connection up); Target
 // and the Dialer on a goroutine of their own for each attempt, abandoned
 // if they outlast it, so a Target that ignores its ctx can still run when
 // the next attempt calls Target again; WritePacer.Wait on the flush
-// goroutine (and in Write, on the caller's); Policy.Rand, Policy.Now and
+// goroutine (and
+// in Write, on the caller's); Policy.Rand, Policy.Now and
 // Policy.NewBackoff, with the backoff it returns, when the application
 // sets them, wherever the Conn draws or waits (Rand on the heartbeat's
 // timer too; a draw out of [0, 1) counts as the nearest end). All are
-// hooks in what follows.
+// hooks in what follows; Options.Clock is not (see its doc).
 // Observer.OnEvent is called outside any lock, never on the Read or Write
 // path; while it blocks the Conn neither reads nor reconnects. Every hook
 // may call Write and every control of the Conn. Reconnect and
