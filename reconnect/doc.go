@@ -191,8 +191,7 @@
 // and the Dialer on a goroutine of their own for each attempt, abandoned
 // if they outlast it, so a Target that ignores its ctx can still run when
 // the next attempt calls Target again; WritePacer.Wait on the flush
-// goroutine (and
-// in Write, on the caller's); Policy.Rand, Policy.Now and
+// goroutine (and in Write, on the caller's); Policy.Rand, Policy.Now and
 // Policy.NewBackoff, with the backoff it returns, when the application
 // sets them, wherever the Conn draws or waits (Rand on the heartbeat's
 // timer too; a draw out of [0, 1) counts as the nearest end). All are
