@@ -54,11 +54,13 @@ func newHeartbeat(o *Options, onMessage *atomic.Uint64) *heartbeat {
 // held reports whether the application holds the reader up now.
 func (h *heartbeat) held() bool { return h.paused.Load() || h.onMessage.Load()&1 == 1 }
 
-func (h *heartbeat) start(lk *link) {
+// start arms the first ping; r is its draw from Policy.Rand, made by the
+// caller outside the gate's busy count (a Rand that blocks holds no Close).
+func (h *heartbeat) start(lk *link, r float64) {
 	if h.interval < 0 {
 		return
 	}
-	wait := pingWait(h.interval, h.rand()) // Rand is the application's: no lock held
+	wait := pingWait(h.interval, r)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lk = lk

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -147,4 +148,36 @@ func TestClassifierPanicsOnABadURL(t *testing.T) {
 	if c != nil || !errors.As(err, &re) || re.Kind != reconnect.KindInvalid || !errors.As(err, &pe) || pe.Hook != "Classifier" {
 		t.Fatalf("Dial = %v, %v; want an invalid URL with the Classifier's panic", c, err)
 	}
+}
+
+// TestRandBlocksAtTheHeartbeatsStart: the heartbeat's first draw on a new
+// connection runs on the supervisor; a Rand that blocks there must not
+// hold Close.
+func TestRandBlocksAtTheHeartbeatsStart(t *testing.T) {
+	url, _ := wstest.Serve(t, dropOnce)
+	var conn atomic.Pointer[reconnect.Conn]
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once atomic.Bool
+	rnd := func() float64 {
+		// Only the supervisor draws while the second connection is up
+		// and its first ping is not due (the clock stays put).
+		if c := conn.Load(); c != nil && c.State() == reconnect.Connected && once.CompareAndSwap(false, true) {
+			close(entered)
+			<-release
+		}
+		return 0.5
+	}
+	o := &reconnect.Options{PingInterval: time.Hour, Policy: policy.Policy{Rand: rnd}}
+	c, _, err := wstest.Dial(t, url, o, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var released sync.Once
+	free := func() { released.Do(func() { close(release) }) }
+	t.Cleanup(free) // before the Conn's own cleanup closes it
+	conn.Store(c)
+	wstest.Wait(t, entered, "Rand at the second connection's heartbeat")
+	wstest.ReturnsWithin(t, "CloseNow while Rand blocks", func() { c.CloseNow() })
+	free()
+	wstest.ReturnsWithin(t, "Done once Rand returned", func() { <-c.Done() })
 }

@@ -25,7 +25,11 @@ func (c *Conn) serve(lk *link, connected, up func()) error {
 	if up != nil && c.ctx.Err() == nil { // an Observer may have ended it on the event
 		up() // Dial returns now, with the state Connected
 	}
-	hb.start(lk)
+	var r float64
+	if hb.interval >= 0 {
+		c.policyCall(func() { r = hb.rand() })
+	}
+	hb.start(lk, r)
 	stale := c.watchStale(lk)
 	age := c.startAge(lk)
 	c.armFailback(lk)
