@@ -111,42 +111,6 @@ func (c *Conn) writeDisconnected(ctx context.Context, deadline time.Time, typ we
 	}
 }
 
-// expiredWrite is the end of a Write whose deadline passed while it waited
-// (SendBlock): it is never written, and counts as expired.
-func (c *Conn) expiredWrite() error {
-	c.emitFrom(false, Event{Kind: EventExpired, Dropped: 1})
-	return fmt.Errorf("failed to write: %w", ErrExpired)
-}
-
-// expiry is the deadline of a call waiting in SendBlock mode, on the
-// Conn's clock so that a fake clock drives it. The timer is made on the
-// first wait only: a call that does not wait costs nothing.
-type expiry struct{ tm Timer }
-
-// at returns a channel that receives at deadline; nil (never) if deadline
-// is zero.
-func (e *expiry) at(c *Conn, deadline time.Time) <-chan time.Time {
-	if deadline.IsZero() {
-		return nil
-	}
-	if e.tm == nil {
-		e.tm = c.opts.Clock.NewTimer(max(deadline.Sub(c.now()), 0))
-	}
-	return e.tm.C()
-}
-
-// passed reports whether deadline (zero: none) has passed, for a wait
-// that ended otherwise at the same time.
-func (c *Conn) passed(deadline time.Time) bool {
-	return !deadline.IsZero() && !c.now().Before(deadline)
-}
-
-func (e *expiry) stop() {
-	if e.tm != nil {
-		e.tm.Stop()
-	}
-}
-
 // endErrLocked is the error for use after the Conn ended or began closing.
 func (c *Conn) endErrLocked() error {
 	if c.final != nil {
