@@ -15,6 +15,15 @@ import (
 // the server has it; the other member sees the first line once.
 func TestReceipts(t *testing.T) {
 	srv := newChatServer()
+	joined := make(chan string, 8)
+	srv.logf = func(format string, a ...any) { // the server adds a member after the handshake
+		if strings.HasSuffix(format, "joined from %s") {
+			select {
+			case joined <- a[0].(string):
+			default: // rejoins after the restart are not waited for
+			}
+		}
+	}
 	if err := srv.listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +42,9 @@ func TestReceipts(t *testing.T) {
 	bobDone := make(chan int, 1)
 	go func() { bobDone <- runClient(context.Background(), watcher, seenIn, &bobOut, &bobErr) }()
 	waitFor(t, &bobErr, "connected")
+	for who := ""; who != "bob"; {
+		who = wstest.Wait(t, joined, "bob to join at the server")
+	}
 
 	io.WriteString(typing, "hello\n")
 	waitFor(t, &stderr, "line 1 delivered: hello")
